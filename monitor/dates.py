@@ -11,18 +11,24 @@ _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
     "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
+_WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
 _DATE = (
-    rf"(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?,?\s+\d{{4}}"
-    r"|\d{4}-\d{2}-\d{2}"
+    rf"(?:{_WEEKDAY}(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|{_WEEKDAY}\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?,?\s+\d{{4}}"
+    r"|\d{4}-\d{1,2}-\d{1,2}"
     r"|\d{1,2}/\d{1,2}/\d{4})"
 )
+# Between the keyword and the date: a colon or dash, emphasis marks, a calendar emoji.
+_GAP = r"\s*[:\-–—]?\s*(?:[*_]+\s*)?(?:\W{0,2}\s*)?"
 _EFFECTIVE = re.compile(
-    rf"\b(?:effective(?:\s+date)?|in\s+effect)\b(?:\s+(?:as\s+of|from|on|since))?\s*[:\-–—]?\s*(?:\*+\s*)?({_DATE})",
+    rf"\b(?:effective(?:\s+date)?|in\s+effect|(?:takes?|took)\s+effect|date\s+of\s+effect)\b[*_]*"
+    rf"(?:\s+(?:as\s+of|from|on|since|starting))?{_GAP}({_DATE})",
     re.IGNORECASE,
 )
 _UPDATED = re.compile(
-    rf"\b(?:last\s+(?:updated|modified|revised)|updated|revised)\b(?:\s+(?:on|as\s+of))?\s*[:\-–—]?\s*(?:\*+\s*)?({_DATE})",
+    rf"\b(?:last\s+(?:updated|modified|revised|changed|amended)|updated|revised|"
+    rf"date\s+of\s+(?:last\s+)?(?:revision|update)|last\s+revision)\b[*_]*"
+    rf"(?:\s+(?:on|as\s+of))?{_GAP}({_DATE})",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = {
@@ -30,17 +36,22 @@ _NUMBER_WORDS = {
     "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45, "sixty": 60, "ninety": 90,
 }
 _COUNT = r"(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")(?:\s*\(\d{1,3}\))?"
+# Specific phrasings first; each is about changes to the document taking effect.
 _NOTICE = [
-    re.compile(rf"effective\s+{_COUNT}\s+days?\s+(?:following|after)\s+(?:the\s+)?post", re.I),
-    re.compile(rf"at\s+least\s+{_COUNT}\s+days?\s+(?:prior\s+to|before)", re.I),
-    re.compile(rf"{_COUNT}\s+days?\s+(?:following|after)\s+(?:such\s+|the\s+)?(?:posting|notice|we\s+post)", re.I),
-    re.compile(rf"{_COUNT}\s+days?['’]?\s+(?:advance\s+|prior\s+)?notice", re.I),
+    re.compile(rf"effective\s+{_COUNT}\s+(?:calendar\s+|business\s+)?days?\s+(?:following|after)\s+(?:the\s+|its\s+|their\s+)?post", re.I),
+    re.compile(rf"at\s+least\s+{_COUNT}\s+(?:calendar\s+)?days?\s+(?:prior\s+to|before|in\s+advance)", re.I),
+    re.compile(rf"(?:no|not)\s+(?:less|fewer)\s+than\s+{_COUNT}\s+days?\s+(?:prior\s+to|before|in\s+advance|notice)", re.I),
+    re.compile(rf"{_COUNT}\s+days?\s+(?:following|after)\s+(?:such\s+|the\s+|we\s+)?(?:posting|notice|post|notif)", re.I),
+    re.compile(rf"{_COUNT}\s+days?['’]?\s+(?:advance\s+|prior\s+)?(?:written\s+)?notice", re.I),
 ]
+_ABOUT_CHANGES = re.compile(r"chang|modif|updat|amend|revis", re.I)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
 
 
 def parse_date(text: str) -> date | None:
     """Parse one date as written on a policy page; None when it is not a date."""
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip().rstrip("."))
+    cleaned = re.sub(r"\bof\b", " ", cleaned)
     try:
         return date_parser.parse(cleaned, dayfirst=False, fuzzy=False).date()
     except (ValueError, OverflowError):
@@ -66,10 +77,16 @@ def find_last_updated_date(text: str) -> date | None:
 
 
 def find_notice_days(text: str) -> int | None:
-    """The notice window in days ("Changes will be effective 10 days following posting")."""
+    """The notice window in days ("Changes will be effective 10 days following posting").
+
+    Only sentences about changes to the terms count, so "terminate on 30 days' notice"
+    is not taken for a notice window.
+    """
+    sentences = [s for s in _SENTENCE.split(text) if _ABOUT_CHANGES.search(s)]
     for pattern in _NOTICE:
-        match = pattern.search(text)
-        if match:
-            word = match.group(1).lower()
-            return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+        for sentence in sentences:
+            match = pattern.search(sentence)
+            if match:
+                word = match.group(1).lower()
+                return int(word) if word.isdigit() else _NUMBER_WORDS[word]
     return None

@@ -162,6 +162,16 @@ def _densest(body: etree._Element) -> etree._Element:
         node = heavy[0]
 
 
+def drop_link_rows(root: etree._Element) -> None:
+    """Drop paragraphs made only of two or more links: site navigation rendered as text."""
+    for paragraph in list(root.iter("p")):
+        links = [a for a in paragraph if _tag(a) == "a"]
+        if len(links) < 2 or (paragraph.text or "").strip():
+            continue
+        if all(not (a.tail or "").strip() for a in links) and len(links) == len(paragraph):
+            _drop(paragraph)
+
+
 def _css(root: etree._Element, selector: str) -> list[etree._Element]:
     from lxml.cssselect import CSSSelector  # cssselect is only needed with rules
     from cssselect import SelectorError

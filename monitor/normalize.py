@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from monitor import dates
 from monitor.challenge import detect_blocked_page
 from monitor.errors import ExtractionError
-from monitor.extract import Block, parse_html, select_main, walk_blocks
+from monitor.extract import Block, drop_link_rows, parse_html, select_main, walk_blocks
 from monitor.model import Document, Provision, ProvisionKind
 
 __all__ = ["Rules", "normalize", "normalize_text", "slugify", "detect_format", "split_label",
@@ -98,6 +98,8 @@ def normalize(body: str | bytes, content_type: str = "", rules: Rules | None = N
     else:
         html = body
     tree = parse_html(html)
+    if kind == "markdown":
+        drop_link_rows(tree)
     roots = select_main(tree, rules.select, rules.remove)
     provisions = build_provisions(walk_blocks(roots, keep_chrome=bool(rules.select)))
     text_size = sum(len(p.text) for p in provisions)
@@ -118,8 +120,16 @@ def normalize(body: str | bytes, content_type: str = "", rules: Rules | None = N
 
 
 def _markdown_to_html(body: str) -> str:
-    body = _FRONT_MATTER.sub("", body.replace("\r\n", "\n"), count=1)
-    return _MARKDOWN.render(_KRAMDOWN_ATTRS.sub("", body))
+    """Render Markdown; YAML front matter is dropped but its title kept as the page title."""
+    body = body.replace("\r\n", "\n")
+    title = ""
+    front = _FRONT_MATTER.match(body)
+    if front:
+        found = re.search(r"^title:\s*['\"]?(.*?)['\"]?\s*$", front.group(0), re.M)
+        title = f"<title>{_escape(found.group(1))}</title>" if found else ""
+        body = body[front.end():]
+    rendered = _MARKDOWN.render(_KRAMDOWN_ATTRS.sub("", body))
+    return f"<html><head>{title}</head><body>{rendered}</body></html>"
 
 
 def _text_to_html(body: str) -> str:
