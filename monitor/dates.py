@@ -22,7 +22,7 @@ _DATE = (
 _GAP = r"\s*[:\-–—]?\s*(?:[*_]+\s*)?(?:\W{0,2}\s*)?"
 _EFFECTIVE = re.compile(
     rf"\b(?:effective(?:\s+date)?|in\s+effect|(?:takes?|took)\s+effect|date\s+of\s+effect)\b[*_]*"
-    rf"(?:\s+(?:as\s+of|from|on|since|starting))?{_GAP}({_DATE})",
+    rf"(?:\s+(?:as\s+of|from|on|since|starting))?(?:\s+the)?{_GAP}({_DATE})",
     re.IGNORECASE,
 )
 _UPDATED = re.compile(
