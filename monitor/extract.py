@@ -38,6 +38,7 @@ _NOISE_TEXT = re.compile(
     re.I,
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_CONTAINERS = frozenset({"div", "section", "article", "main"})
 _SKIP = "data-pm-skip"
 _CELL = "\x00"  # table cell separator inside a row's text buffer
 
@@ -68,6 +69,9 @@ def parse_html(html: str) -> etree._Element:
             root = lxml.html.document_fromstring(flat, parser=parser)
         except (etree.ParserError, ValueError) as exc:
             raise ExtractionError(f"the page is nested too deeply to parse ({exc})") from exc
+        if any("Excessive depth" in e.message for e in parser.error_log):
+            raise ExtractionError("the page nests elements more than 255 levels deep even without "
+                                  "its div/section/span wrappers; its text cannot be read whole")
     return root
 
 
@@ -140,26 +144,31 @@ def select_main(root: etree._Element, select: tuple[str, ...], remove: tuple[str
 
 
 def _densest(body: etree._Element) -> etree._Element:
-    """The deepest element holding at least 80% of the text in blocks (p, li, headings)."""
+    """The deepest container (div, section...) holding at least 90% of the text in blocks.
+
+    Descending only into plain containers and only when nearly all the text is inside keeps
+    an intro paragraph outside the main wrapper from being cut; what it removes is stray
+    chrome that is not marked up as nav/header/footer.
+    """
     weights: dict[etree._Element, int] = {}
     total = 0
     for element in body.iter("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "dd"):
         if any(_tag(a) in ("nav", "footer", "header", "aside", "form") for a in element.iterancestors()):
             continue
-        size = len((element.text or "").strip()) + 1
+        text = element.text or "" if element.tag == "li" else "".join(element.itertext())
+        size = len(text.strip()) + 1
         total += size
         for ancestor in element.iterancestors():
             weights[ancestor] = weights.get(ancestor, 0) + size
             if ancestor is body:
                 break
-    if not total:
-        return body
     node = body
-    while True:
-        heavy = [c for c in node if weights.get(c, 0) >= 0.8 * total]
+    while total:
+        heavy = [c for c in node if _tag(c) in _CONTAINERS and weights.get(c, 0) >= 0.9 * total]
         if not heavy:
-            return node
+            break
         node = heavy[0]
+    return node
 
 
 def drop_link_rows(root: etree._Element) -> None:
