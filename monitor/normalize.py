@@ -22,9 +22,8 @@ __all__ = ["Rules", "normalize", "normalize_text", "slugify", "detect_format", "
            "detect_blocked_page"]
 
 _LABEL = re.compile(
-    r"^\s*((?:(?:section|article|art\.|§)\s*)?(?:\d+(?:\.\d+)*\.?|\([a-zA-Z0-9]{1,4}\)|[a-zA-Z0-9]{1,3}\)"
-    r"|[A-Z]\.|[ivxlcdm]{1,6}\.|[IVXLCDM]{1,6}\.))(?:\s+|\s*[:\-–—]\s*)(?=\S)",
-    re.I,
+    r"^\s*((?i:section|article|art\.|§)\s*\d+(?:\.\d+)*\.?|\d+(?:\.\d+)+\.?|\d+\.|\([a-zA-Z0-9]{1,4}\)"
+    r"|[a-zA-Z0-9]{1,3}\)|[A-Za-z]\.|[ivxlcdm]{1,6}\.|[IVXLCDM]{1,6}\.)(?:\s*[:\-–—]\s*|\s+)(?=\S)",
 )
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
 _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)
