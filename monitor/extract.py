@@ -28,13 +28,15 @@ _INLINE = frozenset({
     "wbr", "del", "ins", "label", "img", "picture", "source",
 })
 _NOISE_ATTR = re.compile(
-    r"cookie|consent|gdpr|onetrust|skip-?(?:link|to|nav)|theme-?(?:toggle|switch)|"
+    # banner names only: a Cookie Policy's own <section id="cookies"> must survive
+    r"cookie-?(?:banner|consent|notice|bar|popup|modal|law)|consent-?(?:banner|manager|modal|popup)|"
+    r"onetrust|cookiebot|truste|gdpr-?(?:banner|consent)|skip-?(?:link|to|nav)|theme-?(?:toggle|switch)|"
     r"breadcrumb|visually-?hidden|sr-only|screen-reader",
     re.I,
 )
 _NOISE_TEXT = re.compile(
     r"^(?:skip to (?:main )?content|skip to main|skip navigation|toggle (?:dark |light )?(?:theme|mode)|"
-    r"(?:switch to )?(?:dark|light) (?:mode|theme)|copy link|back to top|[#¶§🔗]|link)$",
+    r"(?:switch to )?(?:system|dark|light|auto) (?:mode|theme)|theme|copy link|back to top|[#¶§🔗]|link)$",
     re.I,
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)

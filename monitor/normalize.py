@@ -28,6 +28,7 @@ _LABEL = re.compile(
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
 _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)
 _KRAMDOWN_ATTRS = re.compile(r"^\s*\{:[^}\n]*\}\s*$", re.M)  # "{: datetime=... }" lines
+_ANCHOR_MARKS = re.compile(r"^(?:[🔗¶#]\s*)+|(?:\s*[🔗¶#])+$")
 _BULLET = re.compile(r"^\s*[-*•]\s+")
 _WS = re.compile(r"\s+")
 _INVISIBLE_CHARS = str.maketrans({"\u00a0": " ", "\u200b": None, "\u200c": None, "\u200d": None,
@@ -180,6 +181,8 @@ def build_provisions(blocks: Iterable[Block]) -> list[Provision]:
             text, label = " | ".join(c for c in cells if c), ""
         else:
             text = normalize_text(text.replace("\x00", " "))
+            if block.kind == "heading":
+                text = _ANCHOR_MARKS.sub("", text)  # "🔗 Contact us", "Scope ¶": link icons
             label, text = split_label(text)
         if text:
             items.append((block.kind, block.level, label, text))

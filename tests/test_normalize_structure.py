@@ -153,3 +153,23 @@ def test_canonical_markdown_shape():
     assert "\n- (a) Be nice.\n" in markdown and "\n  - No spam.\n" in markdown
     assert "\n| Free | $0 |\n" in markdown
     assert markdown.endswith("\n") and not markdown.endswith("\n\n")
+
+
+def test_heading_link_icons_and_theme_toggles_are_dropped():
+    md = "## 🔗 Contact us\n\nWrite to us.\n\nSystem theme\n\n## Scope ¶\n\nAll users.\n"
+    document = normalize(md, "text/markdown")
+    assert [(p.id, p.text) for p in document.provisions] == [
+        ("contact-us", "Contact us"), ("contact-us/1", "Write to us."), ("scope", "Scope"), ("scope/1", "All users.")]
+
+
+def test_paragraphs_that_look_like_markdown_blocks_are_escaped():
+    document = normalize("<p># not a heading</p><p>- not a list</p>", "text/html")
+    assert document.canonical_markdown() == "\\# not a heading\n\n\\- not a list\n"
+
+
+def test_cookie_policy_sections_are_not_taken_for_cookie_banners():
+    html = ("<body><div class='cookie-banner'><p>We use cookies. OK?</p></div><main><h1>Cookie Policy</h1>"
+            "<section id='cookies' class='consent'><h2>Cookies we use</h2><p>Strictly necessary cookies.</p>"
+            "</section></main></body>")
+    texts = [p.text for p in normalize(html, "text/html").provisions]
+    assert texts == ["Cookie Policy", "Cookies we use", "Strictly necessary cookies."]
