@@ -41,10 +41,15 @@ _NOTICE = [
     re.compile(rf"effective\s+{_COUNT}\s+(?:calendar\s+|business\s+)?days?\s+(?:following|after)\s+(?:the\s+|its\s+|their\s+)?post", re.I),
     re.compile(rf"at\s+least\s+{_COUNT}\s+(?:calendar\s+)?days?\s+(?:prior\s+to|before|in\s+advance)", re.I),
     re.compile(rf"(?:no|not)\s+(?:less|fewer)\s+than\s+{_COUNT}\s+days?\s+(?:prior\s+to|before|in\s+advance|notice)", re.I),
-    re.compile(rf"{_COUNT}\s+days?\s+(?:following|after)\s+(?:such\s+|the\s+|we\s+)?(?:posting|notice|post|notif)", re.I),
+    re.compile(rf"{_COUNT}\s+days?\s+(?:following|after|from)\s+(?:such\s+|the\s+|when\s+|the\s+date\s+)?(?:we\s+)?"
+               r"(?:posting|notice|post|notif|publish|provid|send)", re.I),
     re.compile(rf"{_COUNT}\s+days?['’]?\s+(?:advance\s+|prior\s+)?(?:written\s+)?notice", re.I),
 ]
 _ABOUT_CHANGES = re.compile(r"chang|modif|updat|amend|revis", re.I)
+_DOCUMENT = r"(?:terms|policy|agreement|notice|statement|conditions)"
+_ABOUT_DOCUMENT_CHANGES = re.compile(
+    rf"(?:chang|modif|updat|amend|revis)\w*\s+(?:\w+\s+){{0,4}}?{_DOCUMENT}|"
+    rf"{_DOCUMENT}\s+(?:\w+\s+){{0,6}}?(?:chang|modif|updat|amend|revis)", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
 
 
@@ -82,11 +87,19 @@ def find_notice_days(text: str) -> int | None:
     Only sentences about changes to the terms count, so "terminate on 30 days' notice"
     is not taken for a notice window.
     """
-    sentences = [s for s in _SENTENCE.split(text) if _ABOUT_CHANGES.search(s)]
-    for pattern in _NOTICE:
-        for sentence in sentences:
-            match = pattern.search(sentence)
-            if match:
-                word = match.group(1).lower()
-                return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+    sentences = _SENTENCE.split(text)
+    # Sentences about changes to the document itself (judged with the one before, as in
+    # "We may revise these Terms. These changes will come into effect 30 days after...")
+    # outrank sentences about other changes (fees, features).
+    about_document = [s for i, s in enumerate(sentences)
+                      if _ABOUT_CHANGES.search(s)
+                      and _ABOUT_DOCUMENT_CHANGES.search(" ".join(sentences[max(0, i - 1):i + 1]))]
+    about_changes = [s for s in sentences if _ABOUT_CHANGES.search(s)]
+    for candidates in (about_document, about_changes):
+        for pattern in _NOTICE:
+            for sentence in candidates:
+                match = pattern.search(sentence)
+                if match:
+                    word = match.group(1).lower()
+                    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
     return None

@@ -18,7 +18,7 @@ from monitor.errors import ExtractionError
 from monitor.extract import Block, drop_link_rows, parse_html, select_main, walk_blocks
 from monitor.model import Document, Provision, ProvisionKind
 
-__all__ = ["Rules", "normalize", "normalize_text", "slugify", "detect_format", "split_label",
+__all__ = ["Rules", "normalize", "normalize_text", "slugify", "detect_format", "split_label", "decode_body",
            "detect_blocked_page"]
 
 _LABEL = re.compile(
@@ -29,6 +29,7 @@ _MARKDOWN = MarkdownIt("commonmark").enable("table")
 _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)
 _KRAMDOWN_ATTRS = re.compile(r"^\s*\{:[^}\n]*\}\s*$", re.M)  # "{: datetime=... }" lines
 _ANCHOR_MARKS = re.compile(r"^(?:[🔗¶#]\s*)+|(?:\s*[🔗¶#])+$")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 _BULLET = re.compile(r"^\s*[-*•]\s+")
 _WS = re.compile(r"\s+")
 _INVISIBLE_CHARS = str.maketrans({"\u00a0": " ", "\u200b": None, "\u200c": None, "\u200d": None,
@@ -65,6 +66,22 @@ def split_label(text: str) -> tuple[str, str]:
     return match.group(1).strip(), text[match.end():]
 
 
+def decode_body(body: bytes, content_type: str = "") -> str:
+    """Bytes to text: BOM, then the content type's charset, then a <meta> charset, then UTF-8, then cp1252."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        return body[3:].decode("utf-8", errors="replace")
+    declared = _CHARSET.search(content_type) or _CHARSET.search(body[:4096].decode("ascii", errors="ignore"))
+    if declared:
+        try:
+            return body.decode(declared.group(1).strip("\"'"), errors="replace")
+        except LookupError:
+            pass  # an unknown charset name: fall through to the guesses
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("cp1252", errors="replace")
+
+
 def detect_format(body: str, content_type: str = "") -> str:
     """'html', 'markdown' or 'text', from the content type, else from the body."""
     ctype = content_type.lower()
@@ -86,7 +103,7 @@ def normalize(body: str | bytes, content_type: str = "", rules: Rules | None = N
     """Normalize one page into a Document; raise ExtractionError when it holds none."""
     rules = rules or Rules()
     if isinstance(body, bytes):
-        body = body.decode("utf-8", errors="replace")
+        body = decode_body(body, content_type)
     body = body.replace("\x00", "")
     if not body.strip():
         raise ExtractionError("the page is empty")

@@ -63,6 +63,9 @@ NOTICE = [
     ("Changes become effective thirty (30) days after we post them.", 30),
     ("We will provide no less than fourteen days notice before changes to these Terms take effect.", 14),
     ("Updates take effect 15 days following notice to you.", 15),
+    ("We may revise these Terms. These changes will come into effect no less than 30 days from when we notify you.", 30),
+    ("We will inform you at least 14 days in advance of changes to fees. We may revise these Terms. "
+     "These changes will come into effect no less than 30 days from when we notify you.", 30),
     ("Either party may terminate this agreement on 30 days' notice.", None),  # not about changes
     ("We may change these Terms at any time.", None),
     ("", None),

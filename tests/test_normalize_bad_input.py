@@ -117,3 +117,14 @@ def test_twenty_megabyte_page():
     document = normalize(html.encode(), "text/html")
     assert time.perf_counter() - started < 30
     assert document.title == "Big Terms" and len(document.provisions) > 20_000
+
+
+@pytest.mark.parametrize(("body", "ctype"), [
+    ("<p>Données à caractère personnel</p>".encode("latin-1"), "text/html; charset=ISO-8859-1"),
+    (b'<meta charset="windows-1252"><p>Donn\xe9es \xe0 caract\xe8re personnel</p>', "text/html"),
+    ("<p>Données à caractère personnel</p>".encode("cp1252"), "text/html"),
+    ("\ufeff<p>Données à caractère personnel</p>".encode("utf-8"), "text/html"),
+    ("<p>Données à caractère personnel</p>".encode("utf-8"), "text/html; charset=bogus-charset"),
+])
+def test_encodings_are_decoded(body, ctype):  # type: ignore[no-untyped-def]
+    assert normalize(body, ctype).provisions[0].text == "Données à caractère personnel"
