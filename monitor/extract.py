@@ -40,6 +40,7 @@ _NOISE_TEXT = re.compile(
     re.I,
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_SEPARATE_INLINE = frozenset({"a", "span", "time", "label", "button"})
 _CONTAINERS = frozenset({"div", "section", "article", "main"})
 _SKIP = "data-pm-skip"
 _CELL = "\x00"  # table cell separator inside a row's text buffer
@@ -262,6 +263,12 @@ def walk_blocks(roots: list[etree._Element], keep_chrome: bool = False) -> Itera
                     continue
                 if tag in ("ul", "ol"):
                     list_depth += 1
+                if tag in _SEPARATE_INLINE:
+                    previous = element.getprevious()
+                    if previous is not None and _tag(previous) in _SEPARATE_INLINE and not previous.tail:
+                        # <span>Effective May 1</span><a>Previous Version</a>: laid out apart
+                        # by CSS, so read apart; also makes "[A](x)[B](y)" equal "[A](x) [B](y)"
+                        sink().append(" ")
                 kind = _opens(tag, stack[-1].kind if stack else None)
                 if kind:
                     flush_loose()

@@ -50,7 +50,7 @@ def test_document_facts(name, title, effective, updated, notice, minimum):  # ty
 # (fixture, id, kind, label, start of text, heading path)
 PROVISIONS = [
     ("claude_2025-08-01_source.html.gz", "consumer-terms-of-service", "heading", "", "Consumer Terms of Service", ()),
-    ("claude_2025-08-01_source.html.gz", "_/1", "paragraph", "", "Effective May 1, 2025", ()),
+    ("claude_2025-08-01_source.html.gz", "_/1", "paragraph", "", "Effective May 1, 2025 Previous Version", ()),
     ("claude_2025-08-01_source.html.gz", "who-we-are", "heading", "1.", "Who we are.", ()),
     ("claude_2025-08-01_source.html.gz", "who-we-are/1", "paragraph", "", "Anthropic is an AI safety", ("Who we are.",)),
     ("claude_2025-08-01_source.html.gz", "account-creation-and-access/1", "paragraph", "", "Minimum age.",

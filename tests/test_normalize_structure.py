@@ -173,3 +173,10 @@ def test_cookie_policy_sections_are_not_taken_for_cookie_banners():
             "</section></main></body>")
     texts = [p.text for p in normalize(html, "text/html").provisions]
     assert texts == ["Cookie Policy", "Cookies we use", "Strictly necessary cookies."]
+
+
+def test_adjacent_links_and_spans_are_read_apart_but_words_are_not_split():
+    html = ("<p><span>Effective May 1, 2025</span><a href='/old'>Previous Version</a></p>"
+            "<p><b>Con</b>tent and <span>one</span> <a href='#'>two</a></p>")
+    assert [p.text for p in normalize(html, "text/html").provisions] == [
+        "Effective May 1, 2025 Previous Version", "Content and one two"]
