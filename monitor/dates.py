@@ -50,6 +50,7 @@ _DOCUMENT = r"(?:terms|policy|agreement|notice|statement|conditions)"
 _ABOUT_DOCUMENT_CHANGES = re.compile(
     rf"(?:chang|modif|updat|amend|revis)\w*\s+(?:\w+\s+){{0,4}}?{_DOCUMENT}|"
     rf"{_DOCUMENT}\s+(?:\w+\s+){{0,6}}?(?:chang|modif|updat|amend|revis)", re.I)
+_DAYS = re.compile(r"\bdays?\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
 
 
@@ -91,10 +92,11 @@ def find_notice_days(text: str) -> int | None:
     # Sentences about changes to the document itself (judged with the one before, as in
     # "We may revise these Terms. These changes will come into effect 30 days after...")
     # outrank sentences about other changes (fees, features).
-    about_document = [s for i, s in enumerate(sentences)
-                      if _ABOUT_CHANGES.search(s)
-                      and _ABOUT_DOCUMENT_CHANGES.search(" ".join(sentences[max(0, i - 1):i + 1]))]
-    about_changes = [s for s in sentences if _ABOUT_CHANGES.search(s)]
+    # only sentences counting days can hold a window; filtering first keeps this cheap
+    indexed = [(i, s) for i, s in enumerate(sentences) if _DAYS.search(s) and _ABOUT_CHANGES.search(s)]
+    about_document = [s for i, s in indexed
+                      if _ABOUT_DOCUMENT_CHANGES.search(" ".join(sentences[max(0, i - 1):i + 1]))]
+    about_changes = [s for _, s in indexed]
     for candidates in (about_document, about_changes):
         for pattern in _NOTICE:
             for sentence in candidates:
