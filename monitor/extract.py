@@ -31,12 +31,12 @@ _NOISE_ATTR = re.compile(
     # banner names only: a Cookie Policy's own <section id="cookies"> must survive
     r"cookie-?(?:banner|consent|notice|bar|popup|modal|law)|consent-?(?:banner|manager|modal|popup)|"
     r"onetrust|cookiebot|truste|gdpr-?(?:banner|consent)|skip-?(?:link|to|nav)|theme-?(?:toggle|switch)|"
-    r"breadcrumb|visually-?hidden|sr-only|screen-reader",
+    r"breadcrumb",  # not sr-only: screen-reader text can carry "Effective date:" itself
     re.I,
 )
 _NOISE_TEXT = re.compile(
     r"^(?:skip to (?:main )?content|skip to main|skip navigation|toggle (?:dark |light )?(?:theme|mode)|"
-    r"(?:switch to )?(?:system|dark|light|auto) (?:mode|theme)|theme|copy link|back to top|[#¶§🔗]|link)$",
+    r"(?:switch to )?(?:system|dark|light|auto) (?:mode|theme)|theme|copy link|back to top|[#¶🔗]|link)$",
     re.I,
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)

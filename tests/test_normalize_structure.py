@@ -180,3 +180,8 @@ def test_adjacent_links_and_spans_are_read_apart_but_words_are_not_split():
             "<p><b>Con</b>tent and <span>one</span> <a href='#'>two</a></p>")
     assert [p.text for p in normalize(html, "text/html").provisions] == [
         "Effective May 1, 2025 Previous Version", "Content and one two"]
+
+
+def test_screen_reader_labels_are_kept():
+    html = "<main><h1>Terms</h1><p><span class='sr-only'>Effective date:</span> <time>May 1, 2025</time></p></main>"
+    assert str(normalize(html, "text/html").effective_date) == "2025-05-01"
