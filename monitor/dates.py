@@ -88,7 +88,8 @@ def find_notice_days(text: str) -> int | None:
     Only sentences about changes to the terms count, so "terminate on 30 days' notice"
     is not taken for a notice window.
     """
-    sentences = _SENTENCE.split(text)
+    # only lines counting days can hold a window; splitting just those keeps this cheap
+    sentences = [s for line in text.split("\n") if _DAYS.search(line) for s in _SENTENCE.split(line)]
     # Sentences about changes to the document itself (judged with the one before, as in
     # "We may revise these Terms. These changes will come into effect 30 days after...")
     # outrank sentences about other changes (fees, features).

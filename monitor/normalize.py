@@ -32,8 +32,8 @@ _ANCHOR_MARKS = re.compile(r"^(?:[🔗¶#]\s*)+|(?:\s*[🔗¶#])+$")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 _BULLET = re.compile(r"^\s*[-*•]\s+")
 _WS = re.compile(r"\s+")
-_INVISIBLE_CHARS = str.maketrans({"\u00a0": " ", "\u200b": None, "\u200c": None, "\u200d": None,
-                                  "\u2060": None, "\ufeff": None, "\u00ad": None})
+_INVISIBLE_CHARS = (("\u00a0", " "), ("\u200b", ""), ("\u200c", ""), ("\u200d", ""),
+                    ("\u2060", ""), ("\ufeff", ""), ("\u00ad", ""))
 _BLOCKED_CHECK_TEXT = 4_000  # check for interstitials only when the document is this short
 
 
@@ -47,7 +47,10 @@ class Rules:
 
 def normalize_text(text: str) -> str:
     """Unicode NFC, non-breaking, soft and zero-width spaces folded, whitespace runs collapsed."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE_CHARS)
+    text = unicodedata.normalize("NFC", text)
+    for char, replacement in _INVISIBLE_CHARS:  # str.replace is C-fast; translate() is not
+        if char in text:
+            text = text.replace(char, replacement)
     return _WS.sub(" ", text).strip()
 
 
