@@ -31,6 +31,8 @@ _UPDATED = re.compile(
     rf"(?:\s+(?:on|as\s+of))?{_GAP}({_DATE})",
     re.IGNORECASE,
 )
+_EFFECTIVE_STARTS = re.compile(r"\b(?:effective|in|takes?|took|date)\b", re.I)
+_UPDATED_STARTS = re.compile(r"\b(?:last|updated|revised|date)\b", re.I)
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "five": 5, "seven": 7, "ten": 10, "fourteen": 14,
     "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45, "sixty": 60, "ninety": 90,
@@ -64,22 +66,26 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def _first_date(pattern: re.Pattern[str], text: str) -> date | None:
-    for match in pattern.finditer(text):
-        found = parse_date(match.group(1))
-        if found is not None:
-            return found
+def _first_date(pattern: re.Pattern[str], starts: re.Pattern[str], text: str) -> date | None:
+    # A cheap scan for the words that can start a match, then the full pattern there only:
+    # the full pattern tried at every position of a 500 KB page costs ~15 ms.
+    for start in starts.finditer(text):
+        match = pattern.match(text, start.start())
+        if match:
+            found = parse_date(match.group(1))
+            if found is not None:
+                return found
     return None
 
 
 def find_effective_date(text: str) -> date | None:
     """The first stated effective date ("Effective Date: April 10, 2025")."""
-    return _first_date(_EFFECTIVE, text)
+    return _first_date(_EFFECTIVE, _EFFECTIVE_STARTS, text)
 
 
 def find_last_updated_date(text: str) -> date | None:
     """The first stated last-updated date ("Last updated: 2025-04-10")."""
-    return _first_date(_UPDATED, text)
+    return _first_date(_UPDATED, _UPDATED_STARTS, text)
 
 
 def find_notice_days(text: str) -> int | None:
