@@ -15,8 +15,11 @@ BlockKind = str  # "heading" | "paragraph" | "list_item" | "table_row"
 # Always invisible or interactive: never part of a legal text.
 _HARD_NOISE = frozenset({
     "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas",
-    "button", "input", "select", "textarea", "dialog", "link", "meta", "head", "form",
+    "input", "select", "textarea", "dialog", "link", "meta", "head",
 })
+# Usually widgets, but ASP.NET pages wrap the whole page in one <form> and accordions put
+# section headings in <button>: kept when they hold a heading or real text.
+_WIDGETS = frozenset({"form", "button"})
 # Page chrome: dropped unless a select rule chose the region explicitly.
 _CHROME = frozenset({"nav", "footer", "aside"})
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -99,6 +102,10 @@ def _is_noise(element: etree._Element, tag: str, keep_chrome: bool) -> bool:
     """Whether an element and its subtree are page furniture rather than document text."""
     if tag in _HARD_NOISE or not tag:
         return True
+    if tag in _WIDGETS:
+        has_heading = any(True for _ in element.iter("h1", "h2", "h3", "h4", "h5", "h6"))
+        if not has_heading and _text_len(element) < (500 if tag == "form" else 80):
+            return True
     if not keep_chrome:
         if tag in _CHROME:
             return True

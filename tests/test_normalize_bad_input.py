@@ -128,3 +128,16 @@ def test_twenty_megabyte_page():
 ])
 def test_encodings_are_decoded(body, ctype):  # type: ignore[no-untyped-def]
     assert normalize(body, ctype).provisions[0].text == "Données à caractère personnel"
+
+
+def test_page_wrapped_in_one_form_is_read():
+    clauses = "".join(f"<p>Clause {i} of these terms applies to every user of the service.</p>" for i in range(20))
+    html = f"<html><body><form id='aspnetForm' method='post'><h1>Terms</h1>{clauses}</form></body></html>"
+    document = normalize(html, "text/html")
+    assert document.title == "Terms" and len(document.provisions) == 21
+
+
+def test_accordion_headings_in_buttons_are_kept_but_small_buttons_dropped():
+    html = ("<main><h1>Policy</h1><button>Menu</button><button><h2>For EU residents</h2></button>"
+            "<p>Extra rights apply.</p></main>")
+    assert [p.text for p in normalize(html, "text/html").provisions] == ["Policy", "For EU residents", "Extra rights apply."]
