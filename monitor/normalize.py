@@ -95,8 +95,7 @@ def detect_format(body: str, content_type: str = "") -> str:
     head = body.lstrip()[:2000].lower()
     if head.startswith(("<!doctype html", "<html", "<?xml")) or re.search(r"<(body|div|p|h1|main|head)\b", head):
         return "html"
-    if "plain" in ctype:
-        return "text"
+    # raw.githubusercontent.com serves .md files as text/plain, so sniff Markdown there too
     if re.search(r"^#{1,6} |^\s*[-*] |\[[^\]]+\]\([^)]+\)|^[=-]{3,}\s*$", body[:100_000], re.M):
         return "markdown"
     return "text"

@@ -125,6 +125,7 @@ def test_slugify():
     ("<p>x</p>", "text/html", "html"), ("# Title\n\ntext", "", "markdown"),
     ("<!doctype html><p>x", "", "html"), ("Just words.\n\nMore words.", "text/plain", "text"),
     ("# Title", "text/markdown; charset=utf-8", "markdown"),
+    ("# Title\n\nSee [terms](https://x/terms).", "text/plain; charset=utf-8", "markdown"),  # raw GitHub file
 ])
 def test_detect_format(body, ctype, expected):  # type: ignore[no-untyped-def]
     assert detect_format(body, ctype) == expected
