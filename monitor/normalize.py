@@ -147,7 +147,10 @@ def _markdown_to_html(body: str) -> str:
         found = re.search(r"^title:\s*['\"]?(.*?)['\"]?\s*$", front.group(0), re.M)
         title = f"<title>{_escape(found.group(1))}</title>" if found else ""
         body = body[front.end():]
-    rendered = _MARKDOWN.render(_KRAMDOWN_ATTRS.sub("", body))
+    try:
+        rendered = _MARKDOWN.render(_KRAMDOWN_ATTRS.sub("", body))
+    except RecursionError as exc:  # markdown-it recurses on nested inline markup
+        raise ExtractionError("the Markdown is nested too deeply to render") from exc
     return f"<html><head>{title}</head><body>{rendered}</body></html>"
 
 

@@ -141,3 +141,19 @@ def test_accordion_headings_in_buttons_are_kept_but_small_buttons_dropped():
     html = ("<main><h1>Policy</h1><button>Menu</button><button><h2>For EU residents</h2></button>"
             "<p>Extra rights apply.</p></main>")
     assert [p.text for p in normalize(html, "text/html").provisions] == ["Policy", "For EU residents", "Extra rights apply."]
+
+
+@pytest.mark.parametrize("markdown", [
+    ">" * 5000 + " quoted",
+    "".join("  " * i + "- item\n" for i in range(3000)),
+    "[" * 5000 + "x" + "]" * 5000,
+    "*" * 20000 + "x",
+    "<div>" * 5000 + "deep",
+])
+def test_pathological_markdown_gives_a_document_or_an_extraction_error(markdown):  # type: ignore[no-untyped-def]
+    try:
+        document = normalize(markdown, "text/markdown")
+    except ExtractionError as exc:
+        assert str(exc)
+    else:
+        assert document.provisions
