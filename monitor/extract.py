@@ -226,6 +226,8 @@ def _drop(element: etree._Element) -> None:
 
 def _opens(tag: str, inside: str | None) -> str | None:
     """The kind of block an element starts, given the kind of the open block (None if none)."""
+    if tag == "li" and inside == "table_row":
+        return None  # a list inside a table cell is part of the row
     if tag in ("li", "tr"):
         return "list_item" if tag == "li" else "table_row"  # nested items are clauses of their own
     if inside is not None:
@@ -233,6 +235,13 @@ def _opens(tag: str, inside: str | None) -> str | None:
     if tag in _HEADINGS:
         return "heading"
     return "paragraph" if tag in _OWN_BLOCKS else None
+
+
+def _is_layout_row(row: etree._Element) -> bool:
+    """A table row used for page layout: it holds headings, tables or pages of text."""
+    if any(True for _ in row.iter("h1", "h2", "h3", "h4", "h5", "h6", "table")):
+        return True
+    return _text_len(row) > 2000
 
 
 class _Open:
@@ -285,13 +294,15 @@ def walk_blocks(roots: list[etree._Element], keep_chrome: bool = False) -> Itera
                         # by CSS, so read apart; also makes "[A](x)[B](y)" equal "[A](x) [B](y)"
                         sink().append(" ")
                 kind = _opens(tag, stack[-1].kind if stack else None)
+                if kind == "table_row" and _is_layout_row(element):
+                    kind = None  # read as a container: its headings and paragraphs are provisions
                 if kind:
                     flush_loose()
                     level = _HEADINGS.get(tag) or (list_depth if tag == "li" else 0)
                     block = _Open(kind, level, element)
                     stack.append(block)
                     out.append(block)
-                elif tag in ("td", "th") and stack:
+                elif tag in ("td", "th") and stack and stack[-1].kind == "table_row":
                     stack[-1].parts.append(_CELL)
                 elif tag not in _INLINE:
                     if stack:

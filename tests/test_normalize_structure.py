@@ -186,3 +186,13 @@ def test_adjacent_links_and_spans_are_read_apart_but_words_are_not_split():
 def test_screen_reader_labels_are_kept():
     html = "<main><h1>Terms</h1><p><span class='sr-only'>Effective date:</span> <time>May 1, 2025</time></p></main>"
     assert str(normalize(html, "text/html").effective_date) == "2025-05-01"
+
+
+def test_layout_tables_are_read_as_containers_and_data_tables_as_rows():
+    layout = ("<body><table><tr><td class='side'>x</td><td><h1>Terms</h1><p>First clause.</p>"
+              "<h2>Privacy</h2><p>Second clause.</p></td></tr></table></body>")
+    rows = [(p.id, p.kind, p.text) for p in normalize(layout, "text/html").provisions]
+    assert rows == [("_/1", "paragraph", "x"), ("terms", "heading", "Terms"), ("_/2", "paragraph", "First clause."),
+                    ("privacy", "heading", "Privacy"), ("privacy/1", "paragraph", "Second clause.")]
+    data = "<table><tr><td><p>Contact data</p></td><td><ul><li>Email</li></ul></td></tr></table>"
+    assert [(p.kind, p.text) for p in normalize(data, "text/html").provisions][0] == ("table_row", "Contact data | Email")
