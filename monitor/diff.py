@@ -67,7 +67,60 @@ def word_diff(old: str, new: str, timeout: float = 0.5) -> WordDiff:
     dmp.diff_cleanupSemantic(diffs)
     # diff_main gives up silently at its deadline; elapsed time is the only way to know.
     coarse = timeout > 0 and elapsed >= timeout
-    return WordDiff(ops=tuple((op, text) for op, text in diffs if text), coarse=coarse)
+    return WordDiff(ops=_snap_to_words(diffs), coarse=coarse)
+
+
+def _snap_to_words(diffs: list[tuple[int, str]]) -> tuple[tuple[int, str], ...]:
+    """Widen edits that cleanupSemantic cut inside a word ("with|out") to the whole word."""
+    # Group into alternating [equal, (deleted, inserted), equal, ...] clusters.
+    equals: list[str] = [""]
+    edits: list[list[str]] = []
+    for op, text in diffs:
+        if op == 0:
+            if len(equals) == len(edits):
+                equals.append("")
+            equals[-1] += text
+        else:
+            if len(edits) < len(equals):
+                edits.append(["", ""])
+            edits[-1][0 if op == -1 else 1] += text
+    if len(equals) == len(edits):
+        equals.append("")
+    is_word = re.compile(r"\w")
+    for k, (deleted, inserted) in enumerate(edits):
+        before, after = equals[k], equals[k + 1]
+        if before and is_word.match(before[-1]) and (is_word.match(deleted[:1]) or is_word.match(inserted[:1])):
+            cut = re.search(r"\w+$", before)
+            assert cut is not None
+            piece, equals[k] = cut.group(0), before[:cut.start()]
+            deleted, inserted = piece + deleted, piece + inserted
+        if after and is_word.match(after[0]) and (is_word.match(deleted[-1:]) or is_word.match(inserted[-1:])):
+            cut = re.match(r"\w+", after)
+            assert cut is not None
+            piece, equals[k + 1] = cut.group(0), after[cut.end():]
+            deleted, inserted = deleted + piece, inserted + piece
+        edits[k] = [deleted, inserted]
+    out: list[tuple[int, str]] = []
+
+    def emit(op: int, text: str) -> None:
+        if not text:
+            return
+        if out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + text)
+        elif op == -1 and out and out[-1][0] == 1:
+            # Keep deletions before insertions when two edit clusters merge.
+            last = out.pop()
+            emit(-1, text)
+            out.append(last)
+        else:
+            out.append((op, text))
+
+    for k, equal in enumerate(equals):
+        emit(0, equal)
+        if k < len(edits):
+            emit(-1, edits[k][0])
+            emit(1, edits[k][1])
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- substance
@@ -139,6 +192,23 @@ def _pair_gap(old: Sequence[int], new: Sequence[int], olds: Sequence[Provision],
     return pairs
 
 
+def _pair_headings(old: Sequence[int], new: Sequence[int], olds: Sequence[Provision],
+                   news: Sequence[Provision], pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Headings of one level left over in a gap: a rename, however different the words."""
+    paired_old = {i for i, _ in pairs}
+    paired_new = {j for _, j in pairs}
+    old_h = [i for i in old if i not in paired_old and olds[i].kind == "heading"]
+    new_h = [j for j in new if j not in paired_new and news[j].kind == "heading"]
+    if not old_h or len(old_h) != len(new_h):
+        return []
+    extra = []
+    for i, j in zip(old_h, new_h):
+        # Same level and no crossing with pairs already made, or it is not the same slot.
+        if olds[i].level == news[j].level and all((a < i) == (b < j) for a, b in pairs + extra):
+            extra.append((i, j))
+    return extra
+
+
 def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The longest subsequence of pairs increasing in both indexes (pairs sorted by old)."""
     import bisect
@@ -195,7 +265,9 @@ def _match(old: Sequence[Provision], new: Sequence[Provision]) -> tuple[dict[int
     for old_gap, new_gap in gaps:
         old_left = [i for i in old_gap if i not in matched]
         new_left = [j for j in new_gap if j not in taken_new]
-        for i, j in _pair_gap(old_left, new_left, old, new):
+        pairs = _pair_gap(old_left, new_left, old, new)
+        pairs += _pair_headings(old_left, new_left, old, new, pairs)
+        for i, j in pairs:
             matched[i] = j
             taken_new.add(j)
     # Last, edited provisions that also moved: global, capped, stricter threshold.
