@@ -158,7 +158,6 @@ def test_github_2021_punctuation_edit_touches_one_provision():
     # Sentences split: only punctuation and case changed, and one "and" went.
     assert words(changes[0].old_text) - words(changes[0].new_text) == Counter({"and": 1})
     assert not words(changes[0].new_text) - words(changes[0].old_text)
-    assert all(not re.search(r"\w", t) or t.strip() for _, t in changes[0].diff.ops)
 
 
 def test_github_2025_new_section_is_added_in_place():
