@@ -11,6 +11,7 @@ import re
 import time
 import unicodedata
 from collections import defaultdict
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from diff_match_patch import diff_match_patch
@@ -25,6 +26,8 @@ MIN_SIMILARITY = 0.5
 MIN_MOVE_SIMILARITY = 0.75
 # Similarity is only computed for gaps up to this many candidate pairs; beyond it, pair by id.
 GAP_PAIR_CAP = 2500
+# In gaps over the cap, each provision is compared with this many neighbours either side.
+BAND = 8
 # Same cap for the global moved-and-edited pass over whatever is still unmatched.
 MOVE_PAIR_CAP = 10000
 
@@ -141,11 +144,17 @@ def is_substantive(old_text: str | None, new_text: str | None) -> bool:
 
 # ---------------------------------------------------------------- alignment
 
+@lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
+    """Substance words of a text, cached: the same provision is compared many times."""
+    return tuple(_substance(text).split())
+
+
 def _similarity(a: Provision, b: Provision) -> float:
     """Word-level similarity ratio in [0, 1]; 0 for provisions of different kinds."""
     if a.kind != b.kind:
         return 0.0
-    wa, wb = _substance(a.text).split(), _substance(b.text).split()
+    wa, wb = _words(a.text), _words(b.text)
     if not wa and not wb:
         return 1.0
     matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
@@ -160,11 +169,7 @@ def _pair_gap(old: Sequence[int], new: Sequence[int], olds: Sequence[Provision],
     if not old or not new:
         return []
     if len(old) * len(new) > GAP_PAIR_CAP:
-        # Too big to compare all pairs: trust ids (headings unchanged means same place).
-        by_id = {news[j].id: j for j in new}
-        pairs = [(i, by_id[olds[i].id]) for i in old
-                 if olds[i].id in by_id and olds[i].kind == news[by_id[olds[i].id]].kind]
-        return _increasing(pairs)
+        return _pair_big_gap(old, new, olds, news)
     # Needleman-Wunsch-style DP keeping order: maximise total similarity of kept pairs.
     n, m = len(old), len(new)
     sim = [[0.0] * m for _ in range(n)]
@@ -190,6 +195,40 @@ def _pair_gap(old: Sequence[int], new: Sequence[int], olds: Sequence[Provision],
         else:
             b += 1
     return pairs
+
+
+def _pair_big_gap(old: Sequence[int], new: Sequence[int], olds: Sequence[Provision],
+                  news: Sequence[Provision]) -> list[tuple[int, int]]:
+    """Pairs in a gap too big for all-pairs similarity: same id first, then a diagonal band."""
+    by_id = {news[j].id: j for j in new}
+    pairs = _increasing([(i, by_id[olds[i].id]) for i in old
+                         if olds[i].id in by_id and olds[i].kind == news[by_id[olds[i].id]].kind])
+    # Whatever ids did not explain: compare each old provision only with the new ones near
+    # its proportional position, so the cost is linear in the gap size (BAND per provision).
+    paired_old = {i for i, _ in pairs}
+    paired_new = {j for _, j in pairs}
+    rest_old = [i for i in old if i not in paired_old]
+    rest_new = [j for j in new if j not in paired_new]
+    if not rest_old or not rest_new:
+        return pairs
+    scale = len(rest_new) / len(rest_old)
+    band: list[tuple[int, int]] = []
+    last = -1
+    for a, i in enumerate(rest_old):
+        centre = int(a * scale)
+        best, best_b = MIN_SIMILARITY, -1
+        low, high = max(last + 1, centre - BAND), min(len(rest_new), centre + BAND + 1)
+        # Nearest first, and stop at a clear match: edits in place then cost O(1) each.
+        for b in sorted(range(low, high), key=lambda b: abs(b - centre)):
+            s = _similarity(olds[i], news[rest_new[b]])
+            if s > best:
+                best, best_b = s, b
+                if s >= MIN_MOVE_SIMILARITY:
+                    break
+        if best_b >= 0:
+            band.append((i, rest_new[best_b]))
+            last = best_b
+    return _increasing(sorted(pairs + band))
 
 
 def _pair_headings(old: Sequence[int], new: Sequence[int], olds: Sequence[Provision],
@@ -251,7 +290,7 @@ def _match(old: Sequence[Provision], new: Sequence[Provision]) -> tuple[dict[int
     for _, new_gap in gaps:
         for j in new_gap:
             waiting[new_keys[j]].append(j)
-    taken_new: set[int] = set()
+    taken_new: set[int] = set(matched.values())
     for old_gap, new_gap in gaps:
         local = set(new_gap)
         for i in old_gap:

@@ -201,3 +201,11 @@ def test_token_flapping_privacy_versions_have_no_substantive_change():
 def test_diff_of_a_document_with_itself_is_empty():
     doc = load("github-tos/2020-11-16_91056f40.md")
     assert diff_documents(doc, doc) == ()
+
+
+def test_duplicate_text_is_not_matched_twice():
+    old = [P("p0", "we", "heading"), P("p1", "we", "heading")]
+    new = [P("p1", "we", "heading")]
+    changes = diff_provisions(old, new)
+    assert [c.kind for c in changes] == ["removed"]
+    assert [p.text for p in apply_changes(old, changes)] == ["we"]

@@ -57,7 +57,7 @@ def test_diff_of_identical_lists_is_empty(a):
     assert diff_provisions(a, list(a)) == ()
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_applying_the_diff_of_a_and_b_to_a_yields_b(data):
     a = data.draw(provisions())
@@ -66,7 +66,7 @@ def test_applying_the_diff_of_a_and_b_to_a_yields_b(data):
     assert [full(p) for p in rebuilt] == [full(p) for p in b]
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(TEXT, TEXT)
 def test_word_diff_is_lossless_and_never_cuts_a_word(old, new):
     ops = word_diff(old, new).ops
