@@ -132,7 +132,8 @@ def _substance(text: str) -> str:
     """Text reduced to what carries meaning: no labels, link targets, case, punctuation, spacing."""
     text = unicodedata.normalize("NFKC", text)
     text = _MD_LINK_TARGET.sub("]", text)
-    text = _URL.sub(" ", text)
+    # A URL written out is visible text: keep where it points, drop per-request query/fragment.
+    text = _URL.sub(lambda m: re.split(r"[?#]", m.group(0), maxsplit=1)[0], text)
     text = _LABEL.sub("", text)
     return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
 

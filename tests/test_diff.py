@@ -57,6 +57,7 @@ def test_word_diff_marks_timeout_as_coarse_but_stays_correct():
     ("1. You agree.", "2. You agree."),
     ("See [our policy](https://a.example/x?token=1).", "See [our policy](https://a.example/y?token=2)."),
     ("Use it (as permitted) — only.", "Use it, as permitted, only"),
+    ("Go to https://x.example/settings?t=abc1.", "Go to https://x.example/settings?t=def2."),
 ])
 def test_cosmetic_edits_are_not_substantive(old, new):
     assert not is_substantive(old, new)
@@ -66,6 +67,7 @@ def test_cosmetic_edits_are_not_substantive(old, new):
     ("We give 30 days notice.", "We give 10 days notice."),
     ("You may not sell content.", "You may sell content."),
     ("Inference API", "Inference Providers"),
+    ("Send notices to https://a.example/legal.", "Send notices to https://b.example/legal."),
 ])
 def test_word_edits_are_substantive(old, new):
     assert is_substantive(old, new)
@@ -209,3 +211,12 @@ def test_duplicate_text_is_not_matched_twice():
     changes = diff_provisions(old, new)
     assert [c.kind for c in changes] == ["removed"]
     assert [p.text for p in apply_changes(old, changes)] == ["we"]
+
+
+def test_big_gap_with_new_ids_still_pairs_edits_in_place():
+    old = [P(f"o{k}", f"clause {k} about data retention and deletion of account {k * 13}") for k in range(90)]
+    new = [P(f"n{k}", f"clause {k} about data retention and removal of account {k * 13}") for k in range(90)]
+    changes = diff_provisions(old, new)
+    assert [c.kind for c in changes] == ["modified"] * 90
+    assert [c.old_index for c in changes] == list(range(90)) == [c.new_index for c in changes]
+    assert [p.text for p in apply_changes(old, changes)] == [p.text for p in new]
