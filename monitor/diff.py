@@ -159,9 +159,24 @@ def _similarity(a: Provision, b: Provision) -> float:
     if not wa and not wb:
         return 1.0
     matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
+    # A clause rewritten under the same lead-in title ("Our use of Materials. ...") is still
+    # that clause: floor its similarity so it pairs as modified rather than removed + added.
+    floor = MIN_SIMILARITY if _lead(a.text) and _lead(a.text) == _lead(b.text) else 0.0
     if matcher.real_quick_ratio() < MIN_SIMILARITY or matcher.quick_ratio() < MIN_SIMILARITY:
-        return matcher.quick_ratio()
-    return matcher.ratio()
+        return max(floor, matcher.quick_ratio())
+    return max(floor, matcher.ratio())
+
+
+_LEAD = re.compile(r"^\W*(\w[^.:!?]{2,60}?)[.:]\s+\S")
+
+
+@lru_cache(maxsize=1 << 16)
+def _lead(text: str) -> str:
+    """A short title sentence opening a clause ("Our use of Materials."), casefolded; else ""."""
+    match = _LEAD.match(text)
+    if not match or not 2 <= len(match.group(1).split()) <= 8:
+        return ""
+    return match.group(1).casefold()
 
 
 def _pair_gap(old: Sequence[int], new: Sequence[int], olds: Sequence[Provision],

@@ -220,3 +220,21 @@ def test_big_gap_with_new_ids_still_pairs_edits_in_place():
     assert [c.kind for c in changes] == ["modified"] * 90
     assert [c.old_index for c in changes] == list(range(90)) == [c.new_index for c in changes]
     assert [p.text for p in apply_changes(old, changes)] == [p.text for p in new]
+
+
+def test_rewritten_clause_under_the_same_title_is_modified():
+    old = [P("s/1", "Intro."), P("s/2", "Our use of Materials. We will not train our models on your data."),
+           P("s/3", "End.")]
+    new = [P("s/1", "Intro."), P("s/2", "Our use of Materials. Unless you opt out, we use chats for training, "
+                                 "including to improve safety classifiers and future products."), P("s/3", "End.")]
+    (change,) = diff_provisions(old, new)
+    assert change.kind == "modified" and change.substantive
+
+
+def test_claude_2025_training_clause_is_reported_as_a_modification():
+    old = load("claude-consumer-terms/2025-08-01T003205Z_8f977d4aa5.md")
+    new = load("claude-consumer-terms/2025-08-29T003201Z_d8d25b3cb0.md")
+    changes = diff_documents(old, new)
+    training = [c for c in changes if c.kind == "modified" and "Our use of Materials" in (c.new_text or "")]
+    assert len(training) == 1 and training[0].substantive
+    assert "train" in " ".join(t for op, t in training[0].diff.ops if op == 1)
