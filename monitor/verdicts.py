@@ -91,10 +91,11 @@ def build_change_set(old: Document, new: Document, *, detected_at: datetime,
         # Notice actually given: counted from the latest possible posting day (most generous).
         given_max = (stated - posted_earliest).days
         given_min = (stated - posted_latest).days
-        given = f"{_days(given_min)}" if given_min == given_max else f"{given_min} to {_days(given_max)}"
+        given = f"{given_min}" if given_min == given_max else f"{given_min} to {given_max}"
+        given += " day's" if given_max == 1 and given_min == 1 else " days'"
         verdicts.append(Verdict(
             name="short_notice", certainty="certain" if certain else "possible",
-            message=(f"posted with {given}' notice; the policy promises {notice_days}"
+            message=(f"posted with {given} notice; the policy promises {notice_days}"
                      + ("" if certain else " (short only if posted after "
                         f"{(stated - timedelta(days=notice_days)).isoformat()})")),
             facts={**common, "stated_effective_date": stated.isoformat(),

@@ -12,7 +12,7 @@ from monitor.changeset_json import (SCHEMA_VERSION, change_set_from_dict, change
                                     load_schema, validate_change_set_dict)
 from monitor.model import ChangeSet
 from monitor.verdicts import build_change_set
-from tests.diff_fixtures import load
+from tests.test_diff_fixtures import load
 
 CASES = [
     ("github-tos/2020-10-01_b059da29.md", "github-tos/2020-11-16_91056f40.md"),

@@ -9,7 +9,7 @@ import pytest
 
 from monitor.diff import align, apply_changes, diff_documents, diff_provisions, is_substantive, word_diff
 from monitor.model import Provision
-from tests.diff_fixtures import load
+from tests.test_diff_fixtures import load
 
 
 def P(id: str, text: str, kind: str = "paragraph", path: tuple[str, ...] = (), label: str = "") -> Provision:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from monitor.model import Document, Provision, replace
 from monitor.verdicts import build_change_set
-from tests.diff_fixtures import load
+from tests.test_diff_fixtures import load
 
 
 def doc(*texts: str, effective: date | None = None, updated: date | None = None,
@@ -172,3 +172,21 @@ def test_claude_terms_notice_window_read_from_the_document():
     cs = build_change_set(old, new, detected_at=CLAUDE_SEEN, prev_checked_at=CLAUDE_PREV,
                           config_notice_days=45)
     assert cs.notice_days_source == "document" and cs.notice_days == new.notice_days
+
+
+def test_short_notice_message_in_plain_words():
+    prev, seen = datetime(2025, 3, 3, 6, tzinfo=UTC), datetime(2025, 3, 3, 12, tzinfo=UTC)
+    stated = seen.date() + timedelta(days=5)
+    cs = build_change_set(doc("old", effective=date(2024, 1, 1)), doc("new", effective=stated),
+                          detected_at=seen, prev_checked_at=prev)
+    (short,) = [v for v in cs.verdicts if v.name == "short_notice"]
+    assert short.message == "posted with 5 days' notice; the policy promises 10"
+    assert short.facts["notice_given_days_min"] == short.facts["notice_given_days_max"] == 5
+
+
+def test_upcoming_depends_on_now():
+    stated = SEEN.date() + timedelta(days=30)
+    old, new = doc("old", effective=date(2024, 1, 1)), doc("new", effective=stated)
+    later = datetime.combine(stated, datetime.min.time(), tzinfo=UTC) + timedelta(days=1)
+    cs = build_change_set(old, new, detected_at=SEEN, prev_checked_at=PREV, now=later)
+    assert "upcoming" not in names(cs) and cs.takes_effect_on == stated
