@@ -6,6 +6,7 @@ similarity inside the gaps between anchors, with caps, so cost stays near-linear
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import time
@@ -217,8 +218,9 @@ def _pair_big_gap(old: Sequence[int], new: Sequence[int], olds: Sequence[Provisi
                   news: Sequence[Provision]) -> list[tuple[int, int]]:
     """Pairs in a gap too big for all-pairs similarity: same id first, then a diagonal band."""
     by_id = {news[j].id: j for j in new}
-    pairs = _increasing([(i, by_id[olds[i].id]) for i in old
-                         if olds[i].id in by_id and olds[i].kind == news[by_id[olds[i].id]].kind])
+    # Ids are positional ("section/3"), so an insertion shifts them: check the text too.
+    pairs = _increasing([(i, by_id[olds[i].id]) for i in old if olds[i].id in by_id
+                         and _similarity(olds[i], news[by_id[olds[i].id]]) >= MIN_SIMILARITY])
     # Whatever ids did not explain: compare each old provision only with the new ones near
     # its proportional position, so the cost is linear in the gap size (BAND per provision).
     paired_old = {i for i, _ in pairs}
@@ -266,8 +268,6 @@ def _pair_headings(old: Sequence[int], new: Sequence[int], olds: Sequence[Provis
 
 def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The longest subsequence of pairs increasing in both indexes (pairs sorted by old)."""
-    import bisect
-
     tails: list[int] = []  # tails[k] = smallest new index ending an increasing run of k+1
     tail_at: list[int] = []
     prev: list[int] = [-1] * len(pairs)
@@ -300,7 +300,6 @@ def _match(old: Sequence[Provision], new: Sequence[Provision]) -> tuple[dict[int
             matched.update(zip(range(i1, i2), range(j1, j2)))
         else:
             gaps.append((list(range(i1, i2)), list(range(j1, j2))))
-    moved: set[int] = set()
     # Identical text that left one gap and arrived in another is a move, not delete + add.
     waiting: dict[tuple[str, str], list[int]] = defaultdict(list)
     for _, new_gap in gaps:
@@ -311,11 +310,10 @@ def _match(old: Sequence[Provision], new: Sequence[Provision]) -> tuple[dict[int
         local = set(new_gap)
         for i in old_gap:
             candidates = waiting.get(old_keys[i])
-            if candidates and not (local & set(candidates)):
+            if candidates and not any(j in local for j in candidates):
                 j = candidates.pop(0)
-                matched[i], moved_i = j, i
+                matched[i] = j
                 taken_new.add(j)
-                moved.add(moved_i)
     # Within each gap, pair edited provisions in order by similarity.
     for old_gap, new_gap in gaps:
         old_left = [i for i in old_gap if i not in matched]
@@ -335,11 +333,9 @@ def _match(old: Sequence[Provision], new: Sequence[Provision]) -> tuple[dict[int
             if i not in matched and j not in taken_new:
                 matched[i] = j
                 taken_new.add(j)
-                moved.add(i)
     # A pair is "moved" only if it breaks the order the other pairs keep.
     in_order = {i for i, _ in _increasing(sorted(matched.items()))}
-    moved = {i for i in matched if i not in in_order} | (moved - in_order)
-    return matched, moved
+    return matched, {i for i in matched if i not in in_order}
 
 
 def align(old: Sequence[Provision], new: Sequence[Provision]) -> list[Pair]:
