@@ -418,7 +418,7 @@ def diff_documents(old: Document, new: Document) -> tuple[Change, ...]:
 
 
 def apply_changes(old: Sequence[Provision], changes: Iterable[Change]) -> list[Provision]:
-    """Rebuild the new provision list from the old one and a diff (texts and order)."""
+    """Rebuild the new provision list from the old one and a diff (label + text, and order)."""
     changes = list(changes)
     touched_old = {c.old_index for c in changes if c.old_index is not None}
     placed: dict[int, Provision] = {}

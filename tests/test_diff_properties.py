@@ -75,3 +75,17 @@ def test_word_diff_is_lossless_and_never_cuts_a_word(old, new):
     for (op1, t1), (op2, t2) in zip(ops, ops[1:]):
         if op1 != op2 and (op1 or op2) and not (op1 and op2):
             assert not (re.search(r"\w$", t1) and re.match(r"\w", t2)), ops
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.data())
+def test_replay_holds_for_heavy_rewrites_beyond_the_similarity_cap(data):
+    # Long lists with most provisions edited make gaps larger than GAP_PAIR_CAP (band path).
+    n = data.draw(st.integers(60, 120))
+    a = [Provision(id=f"p{k}", kind="paragraph", text=data.draw(TEXT) + f" {k}") for k in range(n)]
+    b = [Provision(id=data.draw(st.sampled_from([p.id, f"q{k}"])), kind="paragraph",
+                   text=p.text if data.draw(st.booleans()) and k % 5 == 0 else data.draw(TEXT))
+         for k, p in enumerate(a)]
+    b = b[: data.draw(st.integers(n - 10, n))]
+    rebuilt = apply_changes(a, diff_provisions(a, b))
+    assert [full(p) for p in rebuilt] == [full(p) for p in b]
