@@ -190,3 +190,13 @@ def test_upcoming_depends_on_now():
     later = datetime.combine(stated, datetime.min.time(), tzinfo=UTC) + timedelta(days=1)
     cs = build_change_set(old, new, detected_at=SEEN, prev_checked_at=PREV, now=later)
     assert "upcoming" not in names(cs) and cs.takes_effect_on == stated
+
+
+def test_claude_terms_from_raw_html_snapshots():
+    old = load("claude-consumer-terms-html/2025-08-28T123200Z_80dc1fd7a7.html")
+    new = load("claude-consumer-terms-html/2025-08-29T003201Z_a5e40b6579_VERSION-SOURCE.html")
+    cs = build_change_set(old, new, detected_at=CLAUDE_SEEN, prev_checked_at=CLAUDE_PREV)
+    assert cs.new_effective_date == date(2025, 9, 28)
+    assert cs.takes_effect_on >= date(2025, 9, 28)
+    assert "upcoming" in names(cs) and "silent_change" not in names(cs)
+    assert any("Materials" in (c.new_text or "") and c.substantive for c in cs.changes)
