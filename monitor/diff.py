@@ -340,11 +340,12 @@ def _match(old: Sequence[Provision], new: Sequence[Provision]) -> tuple[dict[int
 
 def align(old: Sequence[Provision], new: Sequence[Provision]) -> list[Pair]:
     """Pairs (old, new) in new-document order; (old, None) removed, (None, new) added."""
-    matched, _ = _match(old, new)
-    return _pairs(old, new, matched)
+    matched, moved = _match(old, new)
+    return _pairs(old, new, matched, moved)
 
 
-def _pairs(old: Sequence[Provision], new: Sequence[Provision], matched: dict[int, int]) -> list[Pair]:
+def _pairs(old: Sequence[Provision], new: Sequence[Provision], matched: dict[int, int],
+           moved: set[int]) -> list[Pair]:
     by_new = {j: i for i, j in matched.items()}
     out: list[Pair] = []
     pending_removed = sorted(i for i in range(len(old)) if i not in matched)
@@ -352,7 +353,7 @@ def _pairs(old: Sequence[Provision], new: Sequence[Provision], matched: dict[int
     for j, provision in enumerate(new):
         i = by_new.get(j)
         # Emit removals where they sat in the old document, before the next old anchor.
-        if i is not None:
+        if i is not None and i not in moved:  # moved ones say nothing about old positions
             while r < len(pending_removed) and pending_removed[r] < i:
                 out.append((old[pending_removed[r]], None))
                 r += 1
@@ -398,7 +399,7 @@ def diff_provisions(old: Sequence[Provision], new: Sequence[Provision]) -> tuple
     old_index = {id(p): k for k, p in enumerate(old)}
     new_index = {id(p): k for k, p in enumerate(new)}
     changes: list[Change] = []
-    for a, b in _pairs(old, new, matched):
+    for a, b in _pairs(old, new, matched, moved):
         i = old_index[id(a)] if a is not None else None
         j = new_index[id(b)] if b is not None else None
         if a is None:

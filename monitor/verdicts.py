@@ -126,7 +126,7 @@ def build_change_set(old: Document, new: Document, *, detected_at: datetime,
                    "new_last_updated_date": _iso(new.last_updated_date)}))
     if substantive or effective_changed:
         basis = ("stated effective date" if stated is not None and takes_effect_on == stated
-                 else "posting (earliest: previous check) + notice window")
+                 else "notice window counted from the earliest possible posting, the previous check")
         verdicts.append(Verdict(
             name="takes_effect", certainty="certain" if stated is not None else "possible",
             message=f"takes effect on {takes_effect_on.isoformat()} ({basis})",

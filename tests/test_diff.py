@@ -238,3 +238,12 @@ def test_claude_2025_training_clause_is_reported_as_a_modification():
     training = [c for c in changes if c.kind == "modified" and "Our use of Materials" in (c.new_text or "")]
     assert len(training) == 1 and training[0].substantive
     assert "train" in " ".join(t for op, t in training[0].diff.ops if op == 1)
+
+
+def test_removals_are_listed_where_they_stood():
+    old = [P(f"s/{k}", f"Distinct clause {k} with words {k * 11} here.") for k in range(6)]
+    new = [old[4], old[0], old[2], old[3], old[5]]  # clause 1 removed, clause 4 moved to the top
+    changes = diff_provisions(old, new)
+    assert sorted(c.kind for c in changes) == ["moved", "removed"]
+    order = [c.old_id if c.kind == "removed" else c.new_id for c in changes]
+    assert order == ["s/4", "s/1"]

@@ -132,6 +132,9 @@ def test_github_2020_rewrite_has_new_date_and_no_silent_change():
     assert cs.new_effective_date != cs.old_effective_date
     assert "silent_change" not in names(cs)
     assert "takes_effect" in names(cs)
+    # Commit dates: effective the day it was posted, though the terms promise 30 days.
+    assert cs.notice_days == 30 and names(cs)["short_notice"] == "certain"
+    assert cs.takes_effect_on == date(2020, 12, 16)
 
 
 def test_github_2025_new_section_is_a_silent_change():
