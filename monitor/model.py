@@ -80,6 +80,10 @@ class Change:
     new_text: str | None
     substantive: bool
     diff: WordDiff | None = None
+    # Positions in the old/new provision lists, so a diff can be replayed (apply_changes).
+    old_index: int | None = None
+    new_index: int | None = None
+    provision_kind: ProvisionKind | None = None  # kind of the new (else old) provision
 
 
 @dataclass(frozen=True)
