@@ -51,7 +51,7 @@ def migrate(engine: Engine) -> None:
     """Bring the schema up to date with alembic (every head)."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
