@@ -11,15 +11,20 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from monitor.bogus import redirected_home, shrink_share, soft_404_reason
+from monitor.challenge import detect_blocked_page
 from monitor.config import Config, SourceConfig
 from monitor.errors import ExtractionError
 from monitor.fetch import decode_body, fetch, make_client
 from monitor.model import Document, FetchResult
 from monitor.normalize import Rules, normalize
+from monitor.politeness import Politeness
+from monitor.politeness import shared as shared_politeness
+from monitor.source_health import apply_health
 from storage import repo
-from storage.models import FetchAttempt, Source, utcnow
+from storage.models import FetchAttempt, Snapshot, Source, utcnow
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def sync_sources(engine: Engine, config: Config) -> dict[str, int]:
 
 def check_source(engine: Engine, config: Config, source_cfg: SourceConfig, *,
                  client: httpx.Client | None = None, now: datetime | None = None,
-                 worker: str | None = None) -> CheckResult:
+                 worker: str | None = None, politeness: Politeness | None = None) -> CheckResult:
     """Fetch and process one source once; never raises for a page's fault."""
     started_at = now or utcnow()
     with Session(engine) as session:
@@ -67,10 +72,17 @@ def check_source(engine: Engine, config: Config, source_cfg: SourceConfig, *,
         if source is None:
             raise LookupError(f"source {source_cfg.slug} is not in the database; run sync_sources first")
         etag, last_modified = source.etag, source.last_modified
+    if source_cfg.fetcher != "http":
+        fetched = FetchResult(url=source_cfg.url, status="failed",
+                              error=f"fetcher '{source_cfg.fetcher}' is not available in this build; "
+                                    "set fetcher = \"http\" on the source")
+        return record_fetch(engine, config, source_cfg, fetched, started_at=started_at, worker=worker)
     own_client = client is None
     client = client or make_client(config.fetch)
     try:
-        fetched = fetch(client, source_cfg.url, config.fetch, etag=etag, last_modified=last_modified)
+        fetched = fetch(client, source_cfg.url, config.fetch, etag=etag, last_modified=last_modified,
+                        politeness=politeness or shared_politeness(config.fetch),
+                        ignore_robots=source_cfg.ignore_robots is not None)
     finally:
         if own_client:
             client.close()
@@ -91,8 +103,13 @@ def record_fetch(engine: Engine, config: Config, source_cfg: SourceConfig, fetch
         attempt.result = result.result
         if result.result in ("failed", "suspicious"):
             attempt.error = attempt.error or result.detail
-        _update_source_state(source, result, fetched, started_at, config.interval_seconds(source_cfg))
         session.add(attempt)
+        session.flush()  # the attempt's id names a health outage
+        previous_success_at = source.last_success_at
+        _update_source_state(source, result, fetched, started_at, config.interval_seconds(source_cfg))
+        apply_health(session, config, source_cfg, source, attempt,
+                     succeeded=result.result not in ("failed", "suspicious"), error=result.detail or None,
+                     previous_success_at=previous_success_at, now=started_at)
         session.add(source)
         session.commit()
         return result
@@ -109,22 +126,53 @@ def _process(session: Session, config: Config, source_cfg: SourceConfig, source:
         attempt.outcome = "not_modified"
         return CheckResult(slug, "unchanged", "not modified")
     assert source.id is not None
-    snapshot, created = repo.store_snapshot(session, source.id, fetched.body, fetched.content_type, checked_at)
-    attempt.snapshot_id = snapshot.id
     latest = repo.latest_version(session, source.id)
-    if not created and latest is not None and latest.snapshot_id == snapshot.id:
-        attempt.outcome = "unchanged"
+    digest = repo.sha256(fetched.body)
+    known = _find_snapshot(session, source.id, digest)
+    if known is not None and latest is not None and latest.snapshot_id == known.id:
+        attempt.outcome, attempt.snapshot_id = "unchanged", known.id
+        source.pending_shrink_hash = None
         return CheckResult(slug, "unchanged", "same bytes")
+    home = redirected_home(source_cfg.url, fetched.final_url)
+    if home:
+        attempt.outcome = "failed"
+        return CheckResult(slug, "failed", home)
+    text = decode_body(fetched.body, fetched.encoding)
+    if "html" in fetched.content_type:
+        blocked = detect_blocked_page(text)
+        if blocked:
+            attempt.outcome = "failed"
+            return CheckResult(slug, "failed", f"not the document: {blocked}")
     try:
-        document = normalize(decode_body(fetched.body, fetched.encoding), fetched.content_type,
-                             Rules(tuple(source_cfg.select), tuple(source_cfg.remove)))
+        document = normalize(text, fetched.content_type, Rules(tuple(source_cfg.select), tuple(source_cfg.remove)))
     except ExtractionError as exc:
         attempt.outcome = "failed"
         return CheckResult(slug, "failed", f"extraction failed: {exc}")
+    soft = soft_404_reason(document)
+    if soft:
+        attempt.outcome = "failed"
+        return CheckResult(slug, "failed", soft)
     canonical = document.canonical_markdown()
-    if latest is not None and latest.content_hash == repo.sha256(canonical):
-        attempt.outcome = "unchanged"
+    content_hash = repo.sha256(canonical)
+    if latest is not None and latest.content_hash == content_hash:
+        snapshot, _ = repo.store_snapshot(session, source.id, fetched.body, fetched.content_type, checked_at)
+        attempt.outcome, attempt.snapshot_id = "unchanged", snapshot.id
+        source.pending_shrink_hash = None
         return CheckResult(slug, "unchanged", "same text")
+    confirmed = ""
+    shrink = shrink_share(latest.provision_count if latest else 0, len(document.provisions))
+    if shrink > config.fetch.shrink_threshold:
+        assert latest is not None
+        message = (f"provisions shrank from {latest.provision_count} to {len(document.provisions)} "
+                   f"(-{shrink:.0%})")
+        if source.pending_shrink_hash != content_hash:
+            source.pending_shrink_hash = content_hash
+            attempt.outcome = "suspicious"
+            return CheckResult(slug, "suspicious", f"{message}; not a version until the next check confirms it")
+        confirmed = f"{message}, confirmed by a second fetch; "
+    source.pending_shrink_hash = None
+    snapshot, _ = repo.store_snapshot(session, source.id, fetched.body, fetched.content_type, checked_at)
+    attempt.snapshot_id = snapshot.id
     version = repo.store_version(session, source.id, document, canonical, snapshot_id=snapshot.id,
                                  detected_at=checked_at, prev_checked_at=source.last_success_at,
                                  seq=(latest.seq + 1) if latest else 1)
@@ -133,7 +181,13 @@ def _process(session: Session, config: Config, source_cfg: SourceConfig, source:
         return CheckResult(slug, "new", f"version 1, {len(document.provisions)} provisions", version.seq)
     change_set_id, summary = _store_changes(session, config, source_cfg, source, latest, version, document,
                                             checked_at)
-    return CheckResult(slug, "changed", f"version {version.seq}: {summary}", version.seq, change_set_id)
+    return CheckResult(slug, "changed", f"{confirmed}version {version.seq}: {summary}", version.seq, change_set_id)
+
+
+def _find_snapshot(session: Session, source_id: int, digest: str) -> Snapshot | None:
+    """The stored snapshot with these bytes' hash, without loading any other."""
+    return session.exec(select(Snapshot).where(Snapshot.source_id == source_id,
+                                               Snapshot.content_hash == digest)).first()
 
 
 def _store_changes(session: Session, config: Config, source_cfg: SourceConfig, source: Source,
@@ -165,7 +219,7 @@ def _update_source_state(source: Source, result: CheckResult, fetched: FetchResu
     source.consecutive_failures = 0
     source.last_error = None
     source.last_success_at = checked_at
-    if fetched.status == "ok":
+    if fetched.status in ("ok", "not_modified"):  # replay the server's own validators next time
         source.etag, source.last_modified = fetched.etag, fetched.last_modified
     if result.result in ("new", "changed"):
         source.last_change_at = checked_at
@@ -177,7 +231,8 @@ def check_many(engine: Engine, config: Config, slugs: list[str] | None = None,
     wanted = [config.sources_by_slug[s] for s in slugs] if slugs else [s for s in config.source if s.enabled]
     sync_sources(engine, config)
     client = make_client(config.fetch)
+    gate = shared_politeness(config.fetch)
     try:
-        return [check_source(engine, config, src, client=client, worker=worker) for src in wanted]
+        return [check_source(engine, config, src, client=client, worker=worker, politeness=gate) for src in wanted]
     finally:
         client.close()

@@ -65,6 +65,7 @@ class FetchSettings(_Strict):
     backoff_max: float = Field(default=60.0, ge=0)
     min_host_delay: float = Field(default=2.0, ge=0)
     respect_robots: bool = True
+    robots_ttl: float = Field(default=86400.0, gt=0)  # seconds a host's robots.txt is cached
     shrink_threshold: float = Field(default=0.5, gt=0, le=1)
     failure_threshold: int = Field(default=3, ge=1)
 
