@@ -16,7 +16,8 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential,
+                      wait_random)
 
 from monitor.challenge import detect_blocked_page
 from monitor.config import FetchSettings
@@ -96,8 +97,10 @@ def fetch(
 
 
 def _wait(settings: FetchSettings):  # type: ignore[no-untyped-def]
-    backoff = wait_exponential_jitter(initial=settings.backoff_initial, max=settings.backoff_max,
-                                      jitter=settings.backoff_initial)
+    # exponential from backoff_initial, capped, plus up to backoff_initial of jitter so that
+    # replicas retrying the same host do not arrive together
+    backoff = (wait_exponential(multiplier=settings.backoff_initial, max=settings.backoff_max)
+               + wait_random(0, settings.backoff_initial))
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
