@@ -12,16 +12,23 @@ _NOT_FOUND = re.compile(
     r"no longer (?:exists|available)|page (?:is )?missing|nothing (?:was )?found)\b",
     re.I,
 )
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
 _SOFT_404_MAX_TEXT = 1_500  # characters: a real legal page that says "not found" is far longer
 
 
-def soft_404_reason(document: Document) -> str | None:
-    """A reason when a 200 page is really a "not found" page: says so in its title or top heading, and is short."""
+def html_title(text: str) -> str:
+    """The <title> of an HTML page, whitespace-collapsed, or ""."""
+    match = _TITLE.search(text[:200_000])
+    return " ".join(match.group(1).split()) if match else ""
+
+
+def soft_404_reason(document: Document, page_title: str = "") -> str | None:
+    """A reason when a 200 page is really a "not found" page: says so in a title or top heading, and is short."""
     text_size = sum(len(p.text) for p in document.provisions)
     if text_size > _SOFT_404_MAX_TEXT:
         return None
     headings = [p.text for p in document.provisions[:3] if p.kind == "heading"]
-    for candidate in (document.title, *headings):
+    for candidate in (page_title, document.title, *headings):
         match = _NOT_FOUND.search(candidate or "")
         if match:
             return f"soft 404: the page says {candidate[:80]!r} ({text_size} characters of text)"

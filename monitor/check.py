@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from monitor.bogus import redirected_home, shrink_share, soft_404_reason
+from monitor.bogus import html_title, redirected_home, shrink_share, soft_404_reason
 from monitor.challenge import detect_blocked_page
 from monitor.config import Config, SourceConfig
 from monitor.errors import ExtractionError
@@ -148,7 +148,7 @@ def _process(session: Session, config: Config, source_cfg: SourceConfig, source:
     except ExtractionError as exc:
         attempt.outcome = "failed"
         return CheckResult(slug, "failed", f"extraction failed: {exc}")
-    soft = soft_404_reason(document)
+    soft = soft_404_reason(document, html_title(text) if "html" in fetched.content_type else "")
     if soft:
         attempt.outcome = "failed"
         return CheckResult(slug, "failed", soft)
