@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
 
 from monitor.bogus import html_title, redirected_home, shrink_share, soft_404_reason
 from monitor.challenge import detect_blocked_page
@@ -24,7 +26,7 @@ from monitor.politeness import Politeness
 from monitor.politeness import shared as shared_politeness
 from monitor.source_health import apply_health
 from storage import repo
-from storage.models import FetchAttempt, Snapshot, Source, utcnow
+from storage.models import FetchAttempt, Snapshot, Source, Version, utcnow
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,12 @@ def check_source(engine: Engine, config: Config, source_cfg: SourceConfig, *,
                  worker: str | None = None, politeness: Politeness | None = None) -> CheckResult:
     """Fetch and process one source once; never raises for a page's fault."""
     started_at = now or utcnow()
-    with Session(engine) as session:
-        source = repo.get_source(session, source_cfg.slug)
-        if source is None:
-            raise LookupError(f"source {source_cfg.slug} is not in the database; run sync_sources first")
-        etag, last_modified = source.etag, source.last_modified
+    with engine.connect() as connection:  # a core query: this runs on every check, keep it cheap
+        row = connection.execute(sa_select(Source.etag, Source.last_modified)  # type: ignore[call-overload]
+                                 .where(Source.slug == source_cfg.slug)).first()
+    if row is None:
+        raise LookupError(f"source {source_cfg.slug} is not in the database; run sync_sources first")
+    etag, last_modified = row
     if source_cfg.fetcher != "http":
         fetched = FetchResult(url=source_cfg.url, status="failed",
                               error=f"fetcher '{source_cfg.fetcher}' is not available in this build; "
@@ -104,7 +107,6 @@ def record_fetch(engine: Engine, config: Config, source_cfg: SourceConfig, fetch
         if result.result in ("failed", "suspicious"):
             attempt.error = attempt.error or result.detail
         session.add(attempt)
-        session.flush()  # the attempt's id names a health outage
         previous_success_at = source.last_success_at
         _update_source_state(source, result, fetched, started_at, config.interval_seconds(source_cfg))
         apply_health(session, config, source_cfg, source, attempt,
@@ -126,11 +128,9 @@ def _process(session: Session, config: Config, source_cfg: SourceConfig, source:
         attempt.outcome = "not_modified"
         return CheckResult(slug, "unchanged", "not modified")
     assert source.id is not None
-    latest = repo.latest_version(session, source.id)
-    digest = repo.sha256(fetched.body)
-    known = _find_snapshot(session, source.id, digest)
-    if known is not None and latest is not None and latest.snapshot_id == known.id:
-        attempt.outcome, attempt.snapshot_id = "unchanged", known.id
+    latest, latest_body_hash = _latest_version(session, source.id)
+    if latest is not None and latest_body_hash == repo.sha256(fetched.body):
+        attempt.outcome, attempt.snapshot_id = "unchanged", latest.snapshot_id
         source.pending_shrink_hash = None
         return CheckResult(slug, "unchanged", "same bytes")
     home = redirected_home(source_cfg.url, fetched.final_url)
@@ -184,10 +184,18 @@ def _process(session: Session, config: Config, source_cfg: SourceConfig, source:
     return CheckResult(slug, "changed", f"{confirmed}version {version.seq}: {summary}", version.seq, change_set_id)
 
 
-def _find_snapshot(session: Session, source_id: int, digest: str) -> Snapshot | None:
-    """The stored snapshot with these bytes' hash, without loading any other."""
-    return session.exec(select(Snapshot).where(Snapshot.source_id == source_id,
-                                               Snapshot.content_hash == digest)).first()
+def _latest_version(session: Session, source_id: int) -> tuple[Version | None, str | None]:
+    """The newest version (without its canonical text, 500 KB a page) and its snapshot's hash.
+
+    One query: it runs on every check that gets a body, and same-bytes is the common case.
+    """
+    row = session.exec(
+        select(Version, Snapshot.content_hash)  # type: ignore[call-overload]
+        .options(defer(Version.canonical))  # type: ignore[arg-type]
+        .outerjoin(Snapshot, col(Version.snapshot_id) == col(Snapshot.id))
+        .where(Version.source_id == source_id).order_by(col(Version.seq).desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def _store_changes(session: Session, config: Config, source_cfg: SourceConfig, source: Source,

@@ -28,6 +28,7 @@ TEXT_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/markdown", "
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/markdown;q=0.9,text/plain;q=0.8"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ERROR_BODY_BYTES = 64 * 1024  # read this much of an error page to tell a bot challenge apart
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -192,7 +193,7 @@ def _read_response(response: httpx.Response, url: str, final_url: str, settings:
                        started, status)
     return FetchResult(
         url=url, status="ok", http_status=status, body=body, content_type=content_type or "text/html",
-        encoding=detect_encoding(body, response.charset_encoding),
+        encoding=response.charset_encoding,  # as declared; decode_body checks it (not needed when unchanged)
         etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
         final_url=final_url, elapsed_ms=_ms(started),
     )
@@ -242,7 +243,7 @@ def looks_binary(body: bytes) -> bool:
         return False
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 has NULs
         return True
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return control / len(head) > 0.1
 
 
@@ -320,9 +321,9 @@ def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000.0
 
 
-def decode_body(body: bytes, encoding: str | None) -> str:
+def decode_body(body: bytes, declared: str | None) -> str:
     """Text of a body in its detected encoding (see detect_encoding); never raises."""
-    encoding = encoding or detect_encoding(body, None)
+    encoding = detect_encoding(body, declared)
     try:
         return body.decode(encoding)
     except (LookupError, UnicodeDecodeError):

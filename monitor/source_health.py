@@ -49,11 +49,13 @@ def apply_health(session: Session, config: Config, source_cfg: SourceConfig, sou
                  previous_success_at: datetime | None, now: datetime) -> Transition | None:
     """Flip Source.healthy on a transition and queue one notice per matching channel.
 
-    ATTEMPT must be flushed (its id names the outage in the item key, so keys never repeat).
+    The attempt's id names the outage in the item key, so keys never repeat.
     """
     change = transition(source.healthy, source.consecutive_failures, config.fetch.failure_threshold, succeeded)
     if change is None:
         return None
+    session.add(attempt)
+    session.flush()  # only on a transition: a flush costs time on every ordinary check
     assert attempt.id is not None and source.id is not None
     source.healthy = change == "up"
     since = _outage_start(session, source.id, previous_success_at) or now

@@ -29,7 +29,7 @@ def test_200_sends_our_user_agent_and_returns_the_body(page_server: PageServer) 
                                                "Last-Modified": "Mon, 02 Nov 2026 10:00:00 GMT"})
     result = _get(url)
     assert result.status == "ok" and result.http_status == 200
-    assert result.body == PAGE.encode() and result.encoding == "utf-8"
+    assert result.body == PAGE.encode() and result.encoding == "utf-8"  # the declared charset
     assert result.etag == '"v1"' and result.last_modified == "Mon, 02 Nov 2026 10:00:00 GMT"
     assert page_server.requests[0].headers["User-Agent"].startswith("policy-monitor/")
 
@@ -221,7 +221,8 @@ def test_wrong_charset_is_corrected(page_server: PageServer) -> None:
     text = "<html><body><h1>Conditions générales</h1><p>Café © 2026 — déjà vu.</p></body></html>"
     # Labelled Latin-1 but really UTF-8 (a common misconfiguration)
     utf8 = _get(page_server.set("/u", text.encode("utf-8"), headers={"Content-Type": "text/html; charset=iso-8859-1"}))
-    assert utf8.encoding == "utf-8" and "Café ©" in decode_body(utf8.body, utf8.encoding)
+    assert utf8.encoding == "iso-8859-1" and detect_encoding(utf8.body, utf8.encoding) == "utf-8"
+    assert "Café ©" in decode_body(utf8.body, utf8.encoding)
     # Labelled UTF-8 but really cp1252
     cp = _get(page_server.set("/c", text.encode("cp1252"), headers={"Content-Type": "text/html; charset=utf-8"}))
     decoded = decode_body(cp.body, cp.encoding)
