@@ -27,6 +27,17 @@ class RecordedRequest:
     headers: dict[str, str]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up early (size caps, timeouts) are expected: no tracebacks for them."""
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        import sys
+
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class PageServer:
     """ThreadingHTTPServer on an ephemeral loopback port."""
 
@@ -64,7 +75,7 @@ class PageServer:
                 self.end_headers()
                 self.wfile.write(route.body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         # a short poll interval makes stop() quick (the default 0.5 s adds up over a suite)
