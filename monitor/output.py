@@ -310,3 +310,30 @@ def _md_table(head: list[str], rows: Iterable[list[str]]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(md(c, 200) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+# --- schemas ----------------------------------------------------------------------------------
+
+COMMANDS_WITH_JSON = ("diff", "history", "show", "timeline", "sources")
+
+
+def load_output_schema(command: str) -> dict[str, Any]:
+    """The JSON Schema of one command's --format json output (package data)."""
+    from importlib import resources
+
+    text = resources.files("monitor").joinpath(f"schemas/{command}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def validate_output(command: str, data: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError unless data matches the command's schema (ChangeSets included)."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    from monitor.changeset_json import load_schema
+
+    changeset = load_schema()
+    registry = Registry().with_resource(changeset["$id"], Resource.from_contents(changeset))
+    validator = jsonschema.Draft202012Validator(load_output_schema(command), registry=registry,
+                                                format_checker=jsonschema.FormatChecker())
+    validator.validate(data)
