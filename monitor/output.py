@@ -18,7 +18,8 @@ from storage.queries import ChangeSetRecord, SourceRef, VersionRecord
 JSON_SCHEMA_VERSION = 1
 TEXT_CAP = 1500  # characters of one provision shown in text/Markdown
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~])")
+# Mid-line only: every md() result follows a prefix ("## ", "> ", "| "), so block starts need no escape.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
 
 
 def neutralize(text: str | None, cap: int | None = TEXT_CAP) -> str:
