@@ -79,7 +79,11 @@ def change_sets(session: Session, *, since: datetime | None = None, until: datet
     """
     old_v, new_v = aliased(Version), aliased(Version)
     query = (
-        select(ChangeSetRow, Source, old_v.seq, new_v.seq)
+        # Plain columns, not entities: building ORM objects cost more than the query (~0.1 ms/row).
+        select(ChangeSetRow.id, ChangeSetRow.detected_at, ChangeSetRow.substantive_count,
+               ChangeSetRow.cosmetic_count, ChangeSetRow.takes_effect_on, ChangeSetRow.verdicts,
+               ChangeSetRow.payload, Source.id, Source.slug, Source.platform, Source.document_type, Source.url,
+               old_v.seq, new_v.seq)
         .join(Source, col(Source.id) == col(ChangeSetRow.source_id))
         .join(new_v, col(new_v.id) == col(ChangeSetRow.new_version_id))
         .outerjoin(old_v, col(old_v.id) == col(ChangeSetRow.old_version_id))
@@ -107,14 +111,15 @@ def change_sets(session: Session, *, since: datetime | None = None, until: datet
         query = query.order_by(col(ChangeSetRow.detected_at), col(ChangeSetRow.id))
     refs: dict[int, SourceRef] = {}
     records = []
-    for row, source, old_seq, new_seq in session.exec(query).all():
-        ref = refs.setdefault(source.id, _source_ref(source))
-        assert row.id is not None
+    for (cs_id, detected_at, substantive, cosmetic, takes_effect_on, verdicts, payload,
+         source_id, slug, platform, document_type, url, old_seq, new_seq) in session.execute(query).all():
+        ref = refs.get(source_id)
+        if ref is None:
+            ref = refs[source_id] = SourceRef(slug, platform, document_type, url)
         records.append(ChangeSetRecord(
-            id=row.id, source=ref, old_seq=old_seq, new_seq=new_seq, detected_at=row.detected_at,
-            substantive_count=row.substantive_count, cosmetic_count=row.cosmetic_count,
-            takes_effect_on=row.takes_effect_on, verdicts=tuple(row.verdicts or ()),
-            payload=row.payload))
+            id=cs_id, source=ref, old_seq=old_seq, new_seq=new_seq, detected_at=detected_at,
+            substantive_count=substantive, cosmetic_count=cosmetic, takes_effect_on=takes_effect_on,
+            verdicts=tuple(verdicts or ()), payload=payload))
     return records
 
 
