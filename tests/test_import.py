@@ -278,3 +278,15 @@ def test_import_is_quiet_when_not_a_tty(tmp_path: Path, sqlite_url: str) -> None
     config = write_config(tmp_path, SOURCES)
     result = cli(config, sqlite_url, "import", GH, str(GITHUB_TOS[0]))
     assert "━" not in result.stderr and "\x1b" not in result.stderr
+
+
+CORPUS = Path("/work/shared/corpus/ota-genai-contrib_claude-consumer-terms/snapshots_html")
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the development corpus (/work/shared/corpus) is absent")
+def test_full_claude_snapshot_history_from_the_corpus(tmp_path: Path, sqlite_url: str) -> None:
+    config = write_config(tmp_path, SOURCES)
+    ok(config, sqlite_url, "import", CLAUDE, *map(str, sorted(CORPUS.glob("*.html"))))
+    versions = ok_json(config, sqlite_url, "history", CLAUDE)["versions"]
+    assert [v["effective_date"] for v in versions][-2:] == ["2025-09-28", "2025-10-08"]
+    assert "postponed" in versions[-1]["verdicts"]
