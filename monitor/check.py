@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -174,7 +175,7 @@ def _process(session: Session, config: Config, source_cfg: SourceConfig, source:
     snapshot, _ = repo.store_snapshot(session, source.id, fetched.body, fetched.content_type, checked_at)
     attempt.snapshot_id = snapshot.id
     version = repo.store_version(session, source.id, document, canonical, snapshot_id=snapshot.id,
-                                 detected_at=checked_at, prev_checked_at=source.last_success_at,
+                                 detected_at=checked_at, prev_checked_at=_aware(source.last_success_at),
                                  seq=(latest.seq + 1) if latest else 1)
     attempt.version_id = version.id
     if latest is None:
@@ -205,7 +206,7 @@ def _store_changes(session: Session, config: Config, source_cfg: SourceConfig, s
 
     old_document = repo.load_document(session, old_version)
     change_set = build_change_set(
-        old_document, new_document, detected_at=detected_at, prev_checked_at=source.last_success_at,
+        old_document, new_document, detected_at=detected_at, prev_checked_at=_aware(source.last_success_at),
         config_notice_days=source_cfg.notice_days, default_notice_days=config.monitor.default_notice_days,
         now=detected_at,
     )
@@ -214,6 +215,13 @@ def _store_changes(session: Session, config: Config, source_cfg: SourceConfig, s
     verdicts = ", ".join(v.name for v in change_set.verdicts)
     summary = f"{substantive} substantive, {cosmetic} cosmetic change(s)"
     return row.id, f"{summary}; {verdicts}" if verdicts else summary
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A stored time as aware UTC: SQLite hands DateTime(timezone=True) values back naive."""
+    from monitor.when import as_utc
+
+    return as_utc(moment) if moment is not None else None
 
 
 def _update_source_state(source: Source, result: CheckResult, fetched: FetchResult,
@@ -234,13 +242,22 @@ def _update_source_state(source: Source, result: CheckResult, fetched: FetchResu
 
 
 def check_many(engine: Engine, config: Config, slugs: list[str] | None = None,
-               worker: str | None = None) -> list[CheckResult]:
-    """Check the named sources (all enabled ones by default), one after the other."""
+               worker: str | None = None,
+               progress: Callable[[int, int, str], None] | None = None) -> list[CheckResult]:
+    """Check the named sources (all enabled ones by default), one after the other.
+
+    progress, when given, is called after each source with (done, total, slug).
+    """
     wanted = [config.sources_by_slug[s] for s in slugs] if slugs else [s for s in config.source if s.enabled]
     sync_sources(engine, config)
     client = make_client(config.fetch)
     gate = shared_politeness(config.fetch)
+    results = []
     try:
-        return [check_source(engine, config, src, client=client, worker=worker, politeness=gate) for src in wanted]
+        for index, src in enumerate(wanted, start=1):
+            results.append(check_source(engine, config, src, client=client, worker=worker, politeness=gate))
+            if progress:
+                progress(index, len(wanted), src.slug)
+        return results
     finally:
         client.close()

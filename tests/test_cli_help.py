@@ -27,4 +27,4 @@ def test_help(path: tuple[str, ...]) -> None:
 
 
 def test_commands_present() -> None:
-    assert {"check", "validate"} <= set(main.commands)
+    assert {"check", "validate", "diff", "history", "show", "timeline", "sources", "import"} <= set(main.commands)

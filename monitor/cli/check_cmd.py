@@ -8,6 +8,7 @@ import click
 
 from monitor.check import check_many
 from monitor.cli.app import AppContext, handle_errors, main, pass_app
+from monitor.cli.progress import progress_bar
 from monitor.errors import ConfigError
 
 
@@ -25,7 +26,8 @@ def check(app: AppContext, slugs: tuple[str, ...], strict: bool) -> None:
     if unknown:
         known = ", ".join(sorted(app.config.sources_by_slug))
         raise ConfigError(f"unknown source {', '.join(unknown)}; configured: {known}")
-    results = check_many(app.engine, app.config, list(slugs) or None)
+    with progress_bar("checking") as progress:
+        results = check_many(app.engine, app.config, list(slugs) or None, progress=progress)
     for result in results:
         click.echo(result.line())
     failed = sum(r.result in ("failed", "suspicious") for r in results)
