@@ -199,9 +199,3 @@ def test_500_then_200_is_one_successful_attempt(engine: Engine, page_server: Pag
     result = _check(engine, _config(page_server.set("/t", handler=handler)))
     assert result.result == "new" and calls["n"] == 2
     assert _counts(engine) == (1, 1)
-
-
-def test_browser_fetcher_is_reported_as_unavailable(engine: Engine, page_server: PageServer) -> None:
-    result = _check(engine, _config(page_server.set("/t", _page(3)), fetcher="browser"))
-    _assert_failed(engine, result, "fetcher 'browser' is not available in this build")
-    assert page_server.count("/t") == 0
