@@ -56,7 +56,7 @@ def make_client(settings: FetchSettings) -> httpx.Client:
     timeout = httpx.Timeout(connect=settings.connect_timeout, read=settings.read_timeout,
                             write=settings.read_timeout, pool=settings.connect_timeout)
     return httpx.Client(headers={"User-Agent": settings.user_agent, "Accept": ACCEPT},
-                        timeout=timeout, follow_redirects=False, trust_env=False)
+                        timeout=timeout, follow_redirects=False)
 
 
 def fetch(
