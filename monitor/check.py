@@ -76,17 +76,19 @@ def check_source(engine: Engine, config: Config, source_cfg: SourceConfig, *,
     if row is None:
         raise LookupError(f"source {source_cfg.slug} is not in the database; run sync_sources first")
     etag, last_modified = row
-    if source_cfg.fetcher != "http":
-        fetched = FetchResult(url=source_cfg.url, status="failed",
-                              error=f"fetcher '{source_cfg.fetcher}' is not available in this build; "
-                                    "set fetcher = \"http\" on the source")
-        return record_fetch(engine, config, source_cfg, fetched, started_at=started_at, worker=worker)
     own_client = client is None
     client = client or make_client(config.fetch)
+    gate = politeness or shared_politeness(config.fetch)
+    ignore_robots = source_cfg.ignore_robots is not None
     try:
-        fetched = fetch(client, source_cfg.url, config.fetch, etag=etag, last_modified=last_modified,
-                        politeness=politeness or shared_politeness(config.fetch),
-                        ignore_robots=source_cfg.ignore_robots is not None)
+        if source_cfg.fetcher == "browser":
+            from monitor.browser import fetch_rendered
+
+            fetched = fetch_rendered(client, source_cfg.url, config.fetch, politeness=gate,
+                                     ignore_robots=ignore_robots)
+        else:
+            fetched = fetch(client, source_cfg.url, config.fetch, etag=etag, last_modified=last_modified,
+                            politeness=gate, ignore_robots=ignore_robots)
     finally:
         if own_client:
             client.close()

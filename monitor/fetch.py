@@ -56,7 +56,7 @@ def make_client(settings: FetchSettings) -> httpx.Client:
     timeout = httpx.Timeout(connect=settings.connect_timeout, read=settings.read_timeout,
                             write=settings.read_timeout, pool=settings.connect_timeout)
     return httpx.Client(headers={"User-Agent": settings.user_agent, "Accept": ACCEPT},
-                        timeout=timeout, follow_redirects=False, trust_env=False)
+                        timeout=timeout, follow_redirects=False)
 
 
 def fetch(
@@ -287,9 +287,16 @@ def detect_encoding(body: bytes, declared: str | None) -> str:
             return _codec(candidate)
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:200_000]).best()
-    if best is not None and _decodes(body, best.encoding):
-        return best.encoding
+    matches = list(from_bytes(body[:200_000]))
+    if not matches:
+        return "cp1252"
+    # On short Western texts several single-byte charsets tie; cp1252 is by far the web's most
+    # common legacy charset (WHATWG's default), so it wins when it is about as plausible.
+    best = min(matches, key=lambda m: m.chaos)
+    western = next((m for m in matches if m.encoding == "cp1252" and m.chaos <= best.chaos + 0.1), None)
+    for match in (western, best):
+        if match is not None and _decodes(body, match.encoding):
+            return str(match.encoding)
     return "cp1252"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
@@ -201,7 +202,100 @@ def test_500_then_200_is_one_successful_attempt(engine: Engine, page_server: Pag
     assert _counts(engine) == (1, 1)
 
 
-def test_browser_fetcher_is_reported_as_unavailable(engine: Engine, page_server: PageServer) -> None:
-    result = _check(engine, _config(page_server.set("/t", _page(3)), fetcher="browser"))
-    _assert_failed(engine, result, "fetcher 'browser' is not available in this build")
-    assert page_server.count("/t") == 0
+def _trickle(req) -> None:  # type: ignore[no-untyped-def]
+    req.send_response(200)
+    req.send_header("Content-Type", "text/html")
+    req.send_header("Content-Length", "100000")
+    req.end_headers()
+    try:
+        for _ in range(50):
+            req.wfile.write(b"<p>" + b"x" * 997)
+            req.wfile.flush()
+            import time
+
+            time.sleep(0.1)
+    except OSError:
+        pass
+
+
+def _stream_50_mb(req) -> None:  # type: ignore[no-untyped-def]
+    req.send_response(200)
+    req.send_header("Content-Type", "text/html")
+    req.send_header("Connection", "close")
+    req.end_headers()
+    chunk = b"<p>" + b"a" * 65533
+    try:
+        for _ in range(800):  # 50 MB, generated as it is sent
+            req.wfile.write(chunk)
+    except OSError:
+        pass
+
+
+# path -> (routes, expected error start); every row: a failed attempt, no snapshot, no version
+FAILED_ROWS = {
+    "redirect-loop": ({"/a": {"status": 301, "headers": {"Location": "/b"}},
+                       "/b": {"status": 301, "headers": {"Location": "/a"}}}, "redirect loop: "),
+    "non-http-redirect": ({"/a": {"status": 302, "headers": {"Location": "ftp://files.example/terms.txt"}}},
+                          "redirect to a non-http(s) URL refused: ftp://files.example/terms.txt"),
+    "429-too-long": ({"/a": {"status": 429, "headers": {"Retry-After": "600"}}},
+                     "HTTP 429 Too Many Requests; the server asks to wait 600 s"),
+    "500-forever": ({"/a": {"status": 500}}, "HTTP 500 Internal Server Error (after 2 attempts)"),
+    "slow-body": ({"/a": {"handler": _trickle}}, "timed out (total_timeout 0.5 s)"),
+    "50-mb": ({"/a": {"handler": _stream_50_mb}}, "body larger than max_body_bytes (1048576 bytes)"),
+    "binary": ({"/a": {"body": b"\x00\x01\x02" * 1000, "headers": {"Content-Type": "text/html"}}},
+               "binary body (text/html)"),
+}
+
+
+@pytest.mark.parametrize("row", sorted(FAILED_ROWS))
+def test_failed_fetches_store_an_attempt_only(row: str, engine: Engine, page_server: PageServer) -> None:
+    routes, expected = FAILED_ROWS[row]
+    for path, route in routes.items():
+        spec = dict(route)  # the table is shared by both databases' runs: do not consume it
+        page_server.set(path, spec.pop("body", b""), **spec)
+    settings = FAST.model_copy(update={"total_timeout": 0.5, "max_body_bytes": 1024 * 1024})
+    config = _config(page_server.url("/a")).model_copy(update={"fetch": settings})
+    result = _check(engine, config)
+    _assert_failed(engine, result, expected)
+    assert _counts(engine) == (0, 0)
+    assert _source(engine).consecutive_failures == 1 and _source(engine).last_error == result.detail
+
+
+def test_301_chain_stores_the_final_url(engine: Engine, page_server: PageServer) -> None:
+    page_server.set("/old", status=301, headers={"Location": "/older"})
+    page_server.set("/older", status=308, headers={"Location": "/legal/terms"})
+    final = page_server.set("/legal/terms", _page(3))
+    result = _check(engine, _config(page_server.url("/old")))
+    assert result.result == "new"
+    attempt = _last_attempt(engine)
+    assert attempt.url == final and attempt.version_id is not None and attempt.http_status == 200
+    assert _counts(engine) == (1, 1)
+
+
+def test_429_then_200_becomes_a_version(engine: Engine, page_server: PageServer) -> None:
+    calls = {"n": 0}
+    body = _page(3).encode()
+
+    def handler(req) -> None:  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        first = calls["n"] == 1
+        req.send_response(429 if first else 200)
+        req.send_header("Content-Type", "text/html")
+        if first:
+            req.send_header("Retry-After", "0")
+        req.send_header("Content-Length", "0" if first else str(len(body)))
+        req.end_headers()
+        if not first:
+            req.wfile.write(body)
+
+    assert _check(engine, _config(page_server.set("/t", handler=handler))).result == "new"
+    assert calls["n"] == 2 and _counts(engine) == (1, 1)
+
+
+def test_wrong_charset_is_stored_as_the_right_text(engine: Engine, page_server: PageServer) -> None:
+    page = "<html><body><main><h1>Conditions générales</h1><p>Le café coûte 3 € — déjà payé.</p></main></body></html>"
+    url = page_server.set("/t", page.encode("cp1252"), headers={"Content-Type": "text/html; charset=utf-8"})
+    assert _check(engine, _config(url)).result == "new"
+    with Session(engine) as session:
+        version = session.exec(select(Version)).one()
+    assert "Le café coûte 3 € — déjà payé." in version.canonical and "\ufffd" not in version.canonical
