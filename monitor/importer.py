@@ -38,7 +38,7 @@ IMPORT_WORKER = "import"
 Progress = Callable[[int, int, str], None]  # (done, total, label)
 
 
-class ImportError_(MonitorError):
+class BackfillError(MonitorError):
     """An import cannot start: unknown source, unreadable path, not a git repository."""
 
 
@@ -107,9 +107,9 @@ def saved_files(paths: Iterable[Path], fetched_at: datetime | None = None) -> li
     files = []
     for path in paths:
         if path.is_dir():
-            raise ImportError_(f"{path} is a directory; pass the files (e.g. {path}/*.html)")
+            raise BackfillError(f"{path} is a directory; pass the files (e.g. {path}/*.html)")
         if not path.is_file():
-            raise ImportError_(f"{path}: no such file")
+            raise BackfillError(f"{path}: no such file")
         when = fetched_at or time_from_name(path.name)
         if when is None:
             when = datetime.fromtimestamp(path.stat().st_mtime, UTC)
@@ -182,7 +182,7 @@ def import_files(engine: Engine, config: Config, slug: str, paths: list[Path], *
     """Import saved files of one configured source."""
     source_cfg = configured_source(config, slug)
     if fetched_at is not None and len(paths) != 1:
-        raise ImportError_("--fetched-at applies to a single file; name one file, or let the file names "
+        raise BackfillError("--fetched-at applies to a single file; name one file, or let the file names "
                            "(2025-08-29T003201Z_....html) or modification times give each file its time")
     snapshots = saved_files(paths, fetched_at)
     sync_sources(engine, config)
@@ -195,9 +195,9 @@ def _git(repo_dir: Path, *args: str) -> str:
     try:
         done = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True, text=True, check=True)
     except FileNotFoundError:
-        raise ImportError_("git is not installed; it is needed to read an Open Terms Archive repository") from None
+        raise BackfillError("git is not installed; it is needed to read an Open Terms Archive repository") from None
     except subprocess.CalledProcessError as exc:
-        raise ImportError_(f"{repo_dir}: git {args[0]} failed: {exc.stderr.strip()}") from None
+        raise BackfillError(f"{repo_dir}: git {args[0]} failed: {exc.stderr.strip()}") from None
     return done.stdout
 
 
@@ -249,7 +249,7 @@ def _mapping(config: Config, files: list[str], explicit: dict[str, str]) -> tupl
             unmapped.append(path)
     missing = [p for p in wanted if p not in files]
     if missing:
-        raise ImportError_(f"--source names paths the repository does not hold: {', '.join(missing)}")
+        raise BackfillError(f"--source names paths the repository does not hold: {', '.join(missing)}")
     return mapping, unmapped
 
 
@@ -276,14 +276,14 @@ def import_ota_repository(engine: Engine, config: Config, repo_dir: Path, *,
     document_type (compared as slugs), or by explicit {slug: path}.
     """
     if not (repo_dir / ".git").exists() and not _is_git(repo_dir):
-        raise ImportError_(f"{repo_dir} is not a git repository (clone an Open Terms Archive "
+        raise BackfillError(f"{repo_dir} is not a git repository (clone an Open Terms Archive "
                            "snapshots or versions repository first)")
     for slug in (explicit or {}):
         configured_source(config, slug)
     files = _git(repo_dir, "ls-files").splitlines()
     mapping, unmapped = _mapping(config, files, explicit or {})
     if not mapping:
-        raise ImportError_(f"{repo_dir}: no file maps to a configured source; name them with "
+        raise BackfillError(f"{repo_dir}: no file maps to a configured source; name them with "
                            "--source SLUG=PATH (e.g. --source acme/terms='Acme/Terms of Service.html')")
     sync_sources(engine, config)
     report = ImportReport(unmapped=unmapped)
@@ -310,7 +310,7 @@ def import_ota_repository(engine: Engine, config: Config, repo_dir: Path, *,
 def _is_git(repo_dir: Path) -> bool:
     try:
         return _git(repo_dir, "rev-parse", "--is-inside-work-tree").strip() == "true"
-    except ImportError_:
+    except BackfillError:
         return False
 
 
@@ -342,7 +342,7 @@ def declaration_sources(declaration: dict[str, Any]) -> list[DeclaredSource]:
     name = declaration.get("name")
     documents = declaration.get("documents") or declaration.get("terms")
     if not isinstance(name, str) or not name.strip() or not isinstance(documents, dict) or not documents:
-        raise ImportError_('not an Open Terms Archive declaration: expected {"name": "...", '
+        raise BackfillError('not an Open Terms Archive declaration: expected {"name": "...", '
                            '"documents": {"Terms of Service": {"fetch": "https://...", "select": [...]}}}')
     results = []
     for doc_type, spec in documents.items():
@@ -383,11 +383,11 @@ def load_declaration(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ImportError_(f"{path}: no such file") from None
+        raise BackfillError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportError_(f"{path}: not a readable JSON declaration: {exc}") from None
+        raise BackfillError(f"{path}: not a readable JSON declaration: {exc}") from None
     if not isinstance(data, dict):
-        raise ImportError_(f"{path}: not an Open Terms Archive declaration (expected a JSON object)")
+        raise BackfillError(f"{path}: not an Open Terms Archive declaration (expected a JSON object)")
     if "name" not in data:
         data = {**data, "name": path.stem}  # OTA names declaration files after the service
     return data
