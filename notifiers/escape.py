@@ -14,7 +14,9 @@ import re
 ELLIPSIS = "…"
 # A word joiner after "@" keeps the text readable but stops services from matching a mention.
 _MENTION = re.compile(r"@(?=(here|channel|everyone|all|room)\b)", re.I)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|<>~&])")
+# Block markers only act at the start of a line: "# x", "- x", "+ x", "> x", "1. x", "1) x".
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])", re.M)
 # mrkdwn has no backslash escape: lookalikes stop *bold*, _italic_, ~strike~ and `code`.
 _SLACK_LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -44,7 +46,10 @@ def escape_text(text: str, limit: int | None = None) -> str:
 
 def escape_markdown(text: str, limit: int | None = None) -> str:
     """Untrusted text for CommonMark: every Markdown punctuation backslash-escaped."""
-    return neutralize_mentions(_MARKDOWN_SPECIAL.sub(r"\\\1", _clean(text, limit)))
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", _clean(text, limit))
+    text = _MARKDOWN_LINE_START.sub(lambda m: m.group(1) + "".join("\\" + c if not c.isdigit() else c
+                                                                   for c in m.group(2)), text)
+    return neutralize_mentions(text)
 
 
 def escape_slack(text: str, limit: int | None = None) -> str:

@@ -143,7 +143,7 @@ class HtmlWriter(Writer):
         return f"<h{level + 1}>{inline}</h{level + 1}>"
 
     def para(self, inline: str) -> str:
-        return f"<p>{inline}</p>"
+        return f'<div style="margin:0 0 12px">{inline}</div>'  # a div: change lines hold blockquotes
 
     def link(self, url: str, label: str) -> str:
         return esc.html_link(url, label)
@@ -201,9 +201,8 @@ def _change_line(w: Writer, item: ChangeItem) -> str:
     diff = "".join(w.mark(op, text) for op, text in item.ops)
     if item.truncated:
         diff += " " + w.esc("[cut]")
-    return f"{w.strong(w.esc(item.kind.capitalize()))} {w.esc('in ' + where, PATH_CHARS)}\n{w.quote(diff)}" \
-        if w.name != "html" else \
-        f"{w.strong(w.esc(item.kind.capitalize()))} {w.esc('in ' + where, PATH_CHARS)}{w.quote(diff)}"
+    newline = "" if w.name == "html" else "\n"
+    return f"{w.strong(w.esc(item.kind.capitalize()))} {w.esc('in ' + where, PATH_CHARS)}{newline}{w.quote(diff)}"
 
 
 def _facts(w: Writer, s: ChangeSummary) -> list[str]:
@@ -223,7 +222,7 @@ def _change_blocks(w: Writer, s: ChangeSummary, heading_level: int = 1) -> list[
     blocks.append(w.para(w.strong(w.esc(counts))))
     blocks.extend(w.para(_change_line(w, item)) for item in s.changes)
     if s.omitted_count > 0 or any(item.truncated for item in s.changes):
-        more = f"{s.omitted_count} more substantive change(s) not shown; " if s.omitted_count > 0 else ""
+        more = f"{_plural(s.omitted_count, 'more substantive change')} not shown; " if s.omitted_count > 0 else ""
         blocks.append(w.para(w.esc(more) + w.link(s.full_diff_url, "Full diff")))
     elif s.full_diff_url != s.url:
         blocks.append(w.para(w.link(s.full_diff_url, "Full diff")))
