@@ -52,6 +52,8 @@ def format_for(url: str, configured: str) -> Format:
     if configured != "auto":
         return configured  # type: ignore[return-value]
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme == "https" and urlsplit(url).hostname in ("hooks.slack.com", "discord.com", "discordapp.com"):
+        return "markdown"  # native webhook URLs apprise maps to its slack:// and discord:// plugins
     return _SCHEME_FORMATS.get(scheme, "text")
 
 
@@ -114,8 +116,8 @@ def _send_one(index: int, url: str, target: str, message: Message) -> SendResult
     secrets = [s for s in secrets if len(s) >= 6]
     client = apprise.Apprise()
     if not client.add(url):
-        return SendResult(index, target, False, f"{target}: apprise does not accept this URL; check the channel's urls")
-    with apprise.LogCapture(level=logging.WARNING) as captured:
+        return SendResult(index, target, False, "apprise does not accept this URL; check the channel's urls")
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
         try:
             ok = bool(client.notify(body=message.body, title=message.title,
                                     body_format=_APPRISE_FORMATS[message.format]))
@@ -126,5 +128,5 @@ def _send_one(index: int, url: str, target: str, message: Message) -> SendResult
         detail = captured_error or " ".join(captured.getvalue().split())[-500:]
     if ok:
         return SendResult(index, target, True)
-    error = redact_text(f"{target}: delivery failed" + (f": {detail}" if detail else ""), secrets)
+    error = redact_text("delivery failed" + (f": {detail}" if detail else ""), secrets)
     return SendResult(index, target, False, error)

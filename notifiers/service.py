@@ -73,7 +73,7 @@ def deliver_one(engine: Engine, config: Config, delivery_id: int, now: datetime)
         outbox.mark_sent(engine, delivery_id, _now(None))
         return "sent"
     done |= {r.index for r in results if r.ok}
-    error = "; ".join(r.error for r in failed)
+    error = "; ".join(f"{r.target}: {r.error}" for r in failed)
     status = outbox.mark_failed(engine, delivery_id, now, error, sent_urls=sorted(done))
     log.warning("delivery %s to channel %s failed (%s): %s", delivery_id, delivery.channel, status, error)
     return status

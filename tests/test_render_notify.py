@@ -152,3 +152,14 @@ def test_redaction() -> None:
     assert redact_url("slack://T000/B000/XXXXSECRET") == "slack://****"
     assert redact_url("not a url") == "****"
     assert "SECRET" not in redact_text("failed json://host/SECRET here", ["json://host/SECRET"])
+
+
+def test_format_chosen_by_scheme_unless_configured() -> None:
+    from notifiers.send import format_for
+
+    assert format_for("mailtos://u:p@smtp.example.com", "auto") == "html"
+    assert format_for("slack://T/B/C", "auto") == "markdown"
+    assert format_for("https://hooks.slack.com/services/T/B/C", "auto") == "markdown"
+    assert format_for("slackhook://relay.example/x", "auto") == "slack"
+    assert format_for("json://127.0.0.1/x", "auto") == "text"
+    assert format_for("json://127.0.0.1/x", "slack") == "slack"
