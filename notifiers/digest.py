@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from monitor.changeset_json import change_set_from_dict
 from monitor.config import ChannelConfig, Config
 from notifiers.outbox import source_view, wants
-from notifiers.summary import ChangeSummary, DigestSummary, summarize_change_set
+from notifiers.summary import MAX_CHANGES, ChangeSummary, DigestSummary, summarize_change_set
 from storage.models import ChangeSetRow, Delivery, Source
 
 # A check stamps detected_at when it starts and commits up to a minute later: waiting this long
@@ -54,29 +54,31 @@ def change_set_ids(session: Session, config: Config, channel: ChannelConfig, sin
             if cs.id is not None and wants(channel, source_view(config, src), cs.substantive_count)]
 
 
-def summaries(session: Session, config: Config, ids: list[int]) -> list[ChangeSummary]:
+def summaries(session: Session, config: Config, ids: list[int],
+              max_changes: int = MAX_CHANGES) -> list[ChangeSummary]:
     """The summaries of stored change sets (missing ids are skipped)."""
     out = []
     for cs_id in ids:
         row = session.get(ChangeSetRow, cs_id)
         if row is None:
             continue
-        out.append(summarize_stored(session, config, row))
+        out.append(summarize_stored(session, config, row, max_changes))
     return out
 
 
-def summarize_stored(session: Session, config: Config, row: ChangeSetRow) -> ChangeSummary:
+def summarize_stored(session: Session, config: Config, row: ChangeSetRow,
+                     max_changes: int = MAX_CHANGES) -> ChangeSummary:
     """The summary of one stored change set and its source."""
     source = session.get(Source, row.source_id)
     assert source is not None
     return summarize_change_set(change_set_from_dict(row.payload), slug=source.slug, platform=source.platform,
                                 document_type=source.document_type, url=source.url, change_set_id=row.id,
-                                dashboard_url=config.monitor.dashboard_url)
+                                dashboard_url=config.monitor.dashboard_url, max_changes=max_changes)
 
 
 def build_digest(session: Session, config: Config, channel: ChannelConfig, since: datetime,
-                 until: datetime, period: str) -> DigestSummary:
+                 until: datetime, period: str, max_changes: int = 3) -> DigestSummary:
     """The digest of one channel for [since, until)."""
     ids = change_set_ids(session, config, channel, since, until)
     return DigestSummary(channel=channel.name, period=period, since=since, until=until,
-                         items=tuple(summaries(session, config, ids)))
+                         items=tuple(summaries(session, config, ids, max_changes)))

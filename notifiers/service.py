@@ -17,6 +17,7 @@ from notifiers.summary import DigestSummary, summarize_health
 from storage.models import ChangeSetRow, Delivery, utcnow
 
 log = logging.getLogger(__name__)
+DIGEST_CHANGES = 3  # substantive changes shown per change set in a digest; the rest are linked
 
 
 class Unrenderable(Exception):
@@ -43,7 +44,8 @@ def renderer(session: Session, config: Config, delivery: Delivery):  # type: ign
         digest = DigestSummary(channel=delivery.channel, period=str(payload.get("period", "")),
                                since=datetime.fromisoformat(payload["since"]),
                                until=datetime.fromisoformat(payload["until"]),
-                               items=tuple(summaries(session, config, list(payload.get("change_set_ids", [])))))
+                               items=tuple(summaries(session, config, list(payload.get("change_set_ids", [])),
+                                                     max_changes=DIGEST_CHANGES)))
         return lambda fmt: render_digest(digest, fmt)
     raise Unrenderable(f"unknown delivery kind '{delivery.kind}'")
 
@@ -84,8 +86,12 @@ def deliver_due(engine: Engine, config: Config, now: datetime | None = None) -> 
     now = _now(now)
     outbox.release_expired(engine, now)
     sent = 0
-    for delivery_id in outbox.due_ids(engine, now):
-        sent += deliver_one(engine, config, delivery_id, now) == "sent"
+    seen: set[int] = set()
+    # Batches of 100; a row that failed is rescheduled into the future, so the loop ends.
+    while batch := [i for i in outbox.due_ids(engine, now) if i not in seen]:
+        seen.update(batch)
+        for delivery_id in batch:
+            sent += deliver_one(engine, config, delivery_id, now) == "sent"
     return sent
 
 

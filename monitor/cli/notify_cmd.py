@@ -76,15 +76,18 @@ def _parse_since(value: str | None) -> datetime | None:
 @pass_app
 @handle_errors
 def digest(app: AppContext, since_text: str | None, channel_name: str | None, send: bool) -> None:
-    """Show (or --send) a digest of the change sets detected since DATE, per channel."""
+    """Show (or --send) a digest of the change sets detected since DATE, per digest channel.
+
+    A digest sent here is extra: the scheduled daily digests still cover their own periods.
+    """
     from notifiers.digest import aware, build_digest, last_digest_until
     from notifiers.render import render_digest
     from notifiers.service import deliver_one, queue_digest
 
     config, engine = app.config, app.engine
-    channels = [_channel(config, channel_name)] if channel_name else list(config.channel)
+    channels = [_channel(config, channel_name)] if channel_name else [c for c in config.channel if "digest" in c.mode]
     if not channels:
-        raise ConfigError("no [[channel]] in the config; add one to build a digest")
+        raise ConfigError("no [[channel]] has mode \"digest\"; name one with --channel")
     now = utcnow()
     since_opt = _parse_since(since_text)
     failed = 0
