@@ -21,8 +21,12 @@ from storage.models import Delivery
 from tests.conftest import write_config
 from tests.notif_peers import HookServer, free_port, store_change
 
-# Deliveries are queued at the real time, so the simulated clock starts just after it.
-T0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=1)
+
+
+@pytest.fixture
+def T0() -> datetime:  # noqa: N802 - reads like the constant it is
+    """Deliveries are queued at the real time, so each test's simulated clock starts just after it."""
+    return datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=1)
 
 
 @pytest.fixture
@@ -55,7 +59,7 @@ def test_backoff_doubles_and_caps() -> None:
     assert outbox.backoff(40) == timedelta(hours=6)
 
 
-def test_dead_channel_loses_nothing_and_delivers_once_when_back(tmp_path: Path, engine: Engine,
+def test_dead_channel_loses_nothing_and_delivers_once_when_back(T0: datetime, tmp_path: Path, engine: Engine,
                                                                  hooks: HookServer) -> None:
     config = _config(tmp_path, _hook_channel("team", hooks.port))
     store_change(engine, config, "acme/terms", ["Use it for any purpose."], ["Use it for lawful purposes."],
@@ -88,7 +92,7 @@ def test_dead_channel_loses_nothing_and_delivers_once_when_back(tmp_path: Path, 
     assert (row.status, row.attempts, row.last_error) == ("sent", 3, None)
 
 
-def test_kill_mid_send_is_resent_after_the_lease(tmp_path: Path, engine: Engine, hooks: HookServer) -> None:
+def test_kill_mid_send_is_resent_after_the_lease(T0: datetime, tmp_path: Path, engine: Engine, hooks: HookServer) -> None:
     config = _config(tmp_path, _hook_channel("team", hooks.port))
     store_change(engine, config, "acme/terms", ["A."], ["B."], detected_at=T0)
     [row] = _rows(engine)
@@ -101,7 +105,7 @@ def test_kill_mid_send_is_resent_after_the_lease(tmp_path: Path, engine: Engine,
     assert _rows(engine)[0].status == "sent"
 
 
-def test_concurrent_deliverers_send_each_item_once(tmp_path: Path, engine: Engine, hooks: HookServer) -> None:
+def test_concurrent_deliverers_send_each_item_once(T0: datetime, tmp_path: Path, engine: Engine, hooks: HookServer) -> None:
     config = _config(tmp_path, _hook_channel("team", hooks.port))
     for n in range(12):
         store_change(engine, config, f"acme/doc-{n}", [f"Old {n}."], [f"New {n} text."], detected_at=T0)
@@ -121,7 +125,7 @@ def test_concurrent_deliverers_send_each_item_once(tmp_path: Path, engine: Engin
     assert len(set(messages)) == 12  # twelve different change sets, none twice
 
 
-def test_after_max_attempts_a_delivery_is_dead_but_kept(tmp_path: Path, engine: Engine,
+def test_after_max_attempts_a_delivery_is_dead_but_kept(T0: datetime, tmp_path: Path, engine: Engine,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(outbox, "MAX_ATTEMPTS", 2)
     port = free_port()  # nobody listens
@@ -136,7 +140,7 @@ def test_after_max_attempts_a_delivery_is_dead_but_kept(tmp_path: Path, engine: 
     assert _rows(engine)[0].status == "pending"
 
 
-def test_partial_failure_resends_only_to_failed_urls(tmp_path: Path, engine: Engine, hooks: HookServer) -> None:
+def test_partial_failure_resends_only_to_failed_urls(T0: datetime, tmp_path: Path, engine: Engine, hooks: HookServer) -> None:
     second_port = free_port()
     config = _config(tmp_path, _hook_channel("team", hooks.port, second_port))
     store_change(engine, config, "acme/terms", ["A."], ["B."], detected_at=T0)
@@ -152,7 +156,7 @@ def test_partial_failure_resends_only_to_failed_urls(tmp_path: Path, engine: Eng
     assert len(hooks.requests) == 1  # the first URL did not get it twice
 
 
-def test_health_notices_are_delivered(tmp_path: Path, engine: Engine, hooks: HookServer) -> None:
+def test_health_notices_are_delivered(T0: datetime, tmp_path: Path, engine: Engine, hooks: HookServer) -> None:
     config = _config(tmp_path, _hook_channel("team", hooks.port))
     payload = {"slug": "acme/terms", "platform": "Acme", "document_type": "Terms of Service",
                "url": "https://acme.example/terms", "state": "unhealthy", "failures": 3,
@@ -171,7 +175,7 @@ def test_health_notices_are_delivered(tmp_path: Path, engine: Engine, hooks: Hoo
     assert any("HTTP 503 from server" in h.json()["message"] for h in hooks.requests)
 
 
-def test_enqueue_respects_filters_and_modes(tmp_path: Path, engine: Engine) -> None:
+def test_enqueue_respects_filters_and_modes(T0: datetime, tmp_path: Path, engine: Engine) -> None:
     channels = (_hook_channel("all", 1) + _hook_channel("everything", 1, extra="substantive_only = false")
                 + _hook_channel("digest-only", 1, extra='mode = ["digest"]')
                 + _hook_channel("beta", 1, extra='platforms = ["Beta"]')
@@ -192,7 +196,7 @@ def test_enqueue_respects_filters_and_modes(tmp_path: Path, engine: Engine) -> N
                    ("everything", f"change_set:{cosmetic}"), ("everything", f"change_set:{restricted}")}
 
 
-def test_outbox_command_lists_pending_and_dead(tmp_path: Path, engine: Engine) -> None:
+def test_outbox_command_lists_pending_and_dead(T0: datetime, tmp_path: Path, engine: Engine) -> None:
     port = free_port()
     config_path = write_config(tmp_path, [], extra=_hook_channel("team", port))
     config = load_config(config_path)
