@@ -23,7 +23,7 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def period_end(channel: ChannelConfig, now: datetime) -> tuple[date, datetime] | None:
+def period_end(channel: ChannelConfig, now: datetime) -> tuple[date, datetime]:
     """(local date, UTC cut) of the latest digest period that has closed by `now`, with GRACE."""
     tz = ZoneInfo(channel.timezone)
     hour, minute = (int(p) for p in channel.digest_time.split(":"))

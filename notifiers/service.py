@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from monitor.config import ChannelConfig, Config
@@ -114,20 +115,20 @@ def queue_due_digests(engine: Engine, config: Config, now: datetime | None = Non
     """Queue each digest channel's digest for the latest period closed by now; returns how many were queued."""
     now = _now(now)
     queued = 0
-    with Session(engine) as session:
-        for channel in config.channel:
-            if "digest" not in channel.mode:
-                continue
-            end = period_end(channel, now)
-            if end is None:
-                continue
-            local_day, until = end
+    for channel in config.channel:
+        if "digest" not in channel.mode:
+            continue
+        local_day, until = period_end(channel, now)
+        with Session(engine) as session:
             previous = last_digest_until(session, channel.name)
             since = aware(previous) if previous else until - timedelta(days=1)
             if since >= until:
                 continue
-            if queue_digest(session, config, channel, since, until, local_day.isoformat(),
-                            f"digest:{local_day.isoformat()}", now=now) is not None:
-                queued += 1
-        session.commit()
+            try:
+                if queue_digest(session, config, channel, since, until, local_day.isoformat(),
+                                f"digest:{local_day.isoformat()}", now=now) is not None:
+                    session.commit()
+                    queued += 1
+            except IntegrityError:
+                session.rollback()  # another replica queued this period first: UNIQUE(channel, item_key)
     return queued

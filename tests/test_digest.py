@@ -117,3 +117,30 @@ def test_digest_command_shows_and_sends(tmp_path: Path, engine: Engine, hooks: H
     assert len(hooks.requests) == 1 and "lawful" in hooks.requests[0].json()["message"]
     unknown = CliRunner().invoke(main, [*base, "--channel", "nope"])
     assert unknown.exit_code == 2 and "unknown channel 'nope'" in unknown.output
+
+
+def test_replicas_queue_a_period_once(tmp_path: Path, engine: Engine) -> None:
+    import threading
+
+    from storage.db import make_engine
+
+    config = load_config(write_config(tmp_path, [], extra=_channel(1, extra="send_empty_digest = true")))
+    url = engine.url.render_as_string(hide_password=False)
+    engines = [make_engine(url) for _ in range(4)]
+    now = datetime(2030, 3, 2, 9, 0, tzinfo=UTC)
+    counts: list[int] = []
+    start = threading.Barrier(len(engines))
+
+    def replica(own: Engine) -> None:
+        start.wait()
+        counts.append(queue_due_digests(own, config, now=now))  # a lost race must not raise
+
+    threads = [threading.Thread(target=replica, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for own in engines:
+        own.dispose()
+    assert len(counts) == 4 and sum(counts) == 1
+    assert len(_digests(engine)) == 1

@@ -163,3 +163,16 @@ def test_format_chosen_by_scheme_unless_configured() -> None:
     assert format_for("slackhook://relay.example/x", "auto") == "slack"
     assert format_for("json://127.0.0.1/x", "auto") == "text"
     assert format_for("json://127.0.0.1/x", "slack") == "slack"
+
+
+def test_slack_payload_is_block_kit_within_limits() -> None:
+    from notifiers.send import slack_payload
+
+    body = "\n\n".join(f"paragraph {i} " + "x" * 900 for i in range(40)) + "\n\n" + "y" * 5000
+    payload = slack_payload("T" * 300, body)
+    blocks = payload["blocks"]
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "T" * 150}}
+    assert 2 < len(blocks) <= 50
+    assert all(b["type"] == "section" and b["text"]["type"] == "mrkdwn" and 0 < len(b["text"]["text"]) <= 3000
+               for b in blocks[1:])
+    assert len(payload["text"]) <= 39_000
