@@ -18,6 +18,7 @@ from apprise.decorators import notify as apprise_notify
 
 from monitor.config import ChannelConfig, expand_env
 from monitor.errors import ConfigError
+from notifiers.escape import escape_slack
 from notifiers.redact import redact_text, redact_url
 from notifiers.render import Format, Message
 
@@ -71,7 +72,7 @@ def slack_payload(title: str, body: str) -> dict[str, Any]:
             break
     if chunk:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
-    return {"text": f"*{title}*\n\n{body}"[:SLACK_TEXT_CHARS], "blocks": blocks, "mrkdwn": True}
+    return {"text": f"*{escape_slack(title)}*\n\n{body}"[:SLACK_TEXT_CHARS], "blocks": blocks, "mrkdwn": True}
 
 
 def _slackhook(body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any) -> bool:

@@ -101,10 +101,15 @@ def trim_ops(ops: tuple[tuple[int, str], ...], limit: int = MAX_CHANGE_CHARS,
     out: list[tuple[int, str]] = []
     for index, (op, text) in enumerate(ops):
         if op == 0 and len(text) > 2 * context:
-            head = text[:context] if index > 0 else ""
-            tail = text[-context:] if index < len(ops) - 1 else ""
-            text = (head + " … " + tail).strip() if head or tail else text[-context:]
-            text = (" " if head else "") + text + (" " if tail else "")
+            first, last = index == 0, index == len(ops) - 1
+            if first and last:
+                text = text[: 2 * context] + " …"
+            elif first:
+                text = "… " + text[-context:]
+            elif last:
+                text = text[:context] + " …"
+            else:
+                text = text[:context] + " … " + text[-context:]
         out.append((op, text))
     kept: list[tuple[int, str]] = []
     used = 0

@@ -176,3 +176,12 @@ def test_slack_payload_is_block_kit_within_limits() -> None:
     assert all(b["type"] == "section" and b["text"]["type"] == "mrkdwn" and 0 < len(b["text"]["text"]) <= 3000
                for b in blocks[1:])
     assert len(payload["text"]) <= 39_000
+
+
+def test_trimmed_context_keeps_both_sides_of_an_edit() -> None:
+    ops = ((0, "start " + "a" * 300 + " before"), (-1, "old"), (1, "new"), (0, "after " + "b" * 300 + " end"))
+    trimmed, cut = trim_ops(ops)
+    texts = [t for _, t in trimmed]
+    assert not cut and texts[0].startswith("… ") and texts[0].endswith(" before")
+    assert texts[-1].startswith("after ") and texts[-1].endswith(" …")
+    assert (-1, "old") in trimmed and (1, "new") in trimmed
