@@ -205,6 +205,7 @@ def _store_changes(session: Session, config: Config, source_cfg: SourceConfig, s
                    old_version, new_version, new_document: Document,  # type: ignore[no-untyped-def]
                    detected_at: datetime) -> tuple[int, str]:
     from monitor.verdicts import build_change_set
+    from notifiers.outbox import enqueue_change_set
 
     old_document = repo.load_document(session, old_version)
     change_set = build_change_set(
@@ -213,6 +214,7 @@ def _store_changes(session: Session, config: Config, source_cfg: SourceConfig, s
         now=detected_at,
     )
     row = repo.store_change_set(session, source.id, old_version.id, new_version.id, change_set)
+    enqueue_change_set(session, config, source, row)  # same transaction: no change set without its alerts
     substantive, cosmetic = len(change_set.substantive), len(change_set.cosmetic)
     verdicts = ", ".join(v.name for v in change_set.verdicts)
     summary = f"{substantive} substantive, {cosmetic} cosmetic change(s)"

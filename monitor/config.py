@@ -148,7 +148,7 @@ class ChannelConfig(_Strict):
     digest_time: str = "08:00"
     timezone: str = "UTC"
     send_empty_digest: bool = False
-    format: Literal["auto", "text", "markdown", "html"] = "auto"
+    format: Literal["auto", "text", "markdown", "slack", "html"] = "auto"
 
     @field_validator("digest_time")
     @classmethod

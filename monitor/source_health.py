@@ -15,21 +15,9 @@ from sqlmodel import Session, col, func, select
 
 from monitor.config import ChannelConfig, Config, SourceConfig
 from storage.models import Delivery, FetchAttempt, Source
+from notifiers.match import channel_matches  # noqa: F401  (one definition, re-exported)
 
 Transition = Literal["down", "up"]
-
-
-def channel_matches(channel: ChannelConfig, source: SourceConfig) -> bool:
-    """Does this channel take notices about this source? (source.channels and channel filters)"""
-    if source.channels is not None and channel.name not in source.channels:
-        return False
-    if channel.sources and source.slug not in channel.sources:
-        return False
-    if channel.platforms and source.platform not in channel.platforms:
-        return False
-    if channel.document_types and source.document_type not in channel.document_types:
-        return False
-    return True
 
 
 def transition(healthy: bool, consecutive_failures: int, threshold: int, succeeded: bool) -> Transition | None:
