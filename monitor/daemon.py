@@ -230,9 +230,33 @@ def _warn_about_lease(config: Config, options: DaemonOptions) -> None:
                     "taken over by another replica", options.lease_seconds, budget)
 
 
+def clamp_due_times(engine: Engine, config: Config, jitter: float = 0.1) -> int:
+    """Bring next_due_at forward when a source's interval was shortened in the config."""
+    from sqlmodel import Session, col, select
+
+    from storage.models import Source
+
+    moved = 0
+    with Session(engine) as session:
+        rows = session.exec(select(Source).where(col(Source.slug).in_([s.slug for s in config.source]),
+                                                 col(Source.last_checked_at).is_not(None))).all()
+        for source in rows:
+            limit = source.last_checked_at + timedelta(  # type: ignore[operator]
+                seconds=config.interval_seconds(config.sources_by_slug[source.slug]) * (1 + jitter))
+            if source.next_due_at is not None and source.next_due_at > limit:
+                source.next_due_at = limit
+                session.add(source)
+                moved += 1
+        session.commit()
+    return moved
+
+
 def prepare(engine: Engine, config: Config, url: str) -> None:
     """Start-up work shared by both run modes: mirror sources, clear stale leases on SQLite."""
     sync_with_retry(engine, config)
+    moved = clamp_due_times(engine, config)
+    if moved:
+        log.info("%d source(s) fall due sooner: their interval was shortened", moved)
     if sqlite_path(url) is not None or url.startswith("sqlite"):
         cleared = release_all(engine)  # we hold the single-replica lock: every lease is stale
         if cleared:

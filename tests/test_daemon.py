@@ -190,10 +190,11 @@ def test_scheduler_checks_each_source_on_its_interval_without_duplicates(
     engine.dispose()
 
 
-@pytest.mark.parametrize("grace, finished", [(15.0, True), (0.3, False)], ids=["finish", "abandon"])
+@pytest.mark.parametrize("delay, grace, finished", [(1.5, 15.0, True), (8.0, 0.3, False)],
+                         ids=["finish", "abandon"])
 def test_sigterm_during_a_slow_fetch(tmp_path: Path, page_server: PageServer, sqlite_url: str,
-                                     grace: float, finished: bool) -> None:
-    sources = serve_sources(page_server, 1, delay=2.0)
+                                     delay: float, grace: float, finished: bool) -> None:
+    sources = serve_sources(page_server, 1, delay=delay)
     config = write_config(tmp_path, sources)
     proc = spawn(config, sqlite_url, "--dispatch-every", "0.2", "--no-health", "--grace", str(grace),
                  log_path=tmp_path / "daemon.log")
@@ -213,7 +214,7 @@ def test_sigterm_during_a_slow_fetch(tmp_path: Path, page_server: PageServer, sq
     if finished:
         assert [r.result for r in rows] == ["new"] and versions == 1
     else:
-        assert took < 1.9, logs  # did not wait for the 2 s response
+        assert took < 5.0, logs  # did not wait for the 8 s response
         assert rows == [] and versions == 0
         assert "abandoning 1 check" in logs
     assert_no_partial_version(engine)
@@ -283,3 +284,22 @@ def test_dockerfile_key_facts() -> None:
     cmd = [line for line in lines if line.upper().startswith("CMD")][-1]
     assert json.loads(cmd[3:].strip())[:2] == ["monitor", "run"]
     assert "MONITOR_DATABASE_URL=sqlite:////data/monitor.db" in text
+
+
+def test_shortened_interval_brings_the_next_check_forward(tmp_path: Path, page_server: PageServer,
+                                                          db_url: str) -> None:
+    from monitor.config import load_config
+    from monitor.daemon import clamp_due_times
+
+    runner = CliRunner()
+    config = write_config(tmp_path, serve_sources(page_server, 2, interval="1d"))
+    assert runner.invoke(main, ["--config", str(config), "--database-url", db_url, "run", "--once"]).exit_code == 0
+    engine = open_database(db_url)
+    shorter = write_config(tmp_path, serve_sources(page_server, 2, interval="1h"))
+    assert clamp_due_times(engine, load_config(shorter)) == 2
+    assert clamp_due_times(engine, load_config(shorter)) == 0  # idempotent
+    with Session(engine) as session:
+        for source in session.exec(select(Source)):
+            gap = source.next_due_at.replace(tzinfo=None) - source.last_checked_at.replace(tzinfo=None)
+            assert gap <= timedelta(hours=1, minutes=6)
+    engine.dispose()
