@@ -7,7 +7,7 @@ the SQLite database size after 30 simulated days.
 1. A loopback server serves N distinct policy pages (~40 provisions, ~7 KB each).
 2. `python -m monitor run --once` (a real subprocess, this worktree's code) checks all of them:
    wall time of the whole run and of the check cycle (from the first to the last check line),
-   and the child's peak RSS (ru_maxrss of the reaped process). Repeated --runs times on fresh
+   and the child's peak RSS (ru_maxrss from wait4 on that process). Repeated --runs times on fresh
    databases; medians printed.
 3. 30 simulated days, synthetic clock: every source is checked every --interval-hours. A check
    that sees the same page stores one fetch_attempt row, exactly what the pipeline writes for
@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -82,9 +81,11 @@ def one_cycle(n: int, workers: int) -> dict[str, float]:
             proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run", "--once",
                                      "--workers", str(workers), "--log-format", "json"],
                                     cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            _, err = proc.communicate()
+            assert proc.stderr is not None
+            err = proc.stderr.read()
+            _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+            proc.returncode = os.waitstatus_to_exitcode(status)
             wall = time.perf_counter() - started
-            usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # max over reaped children
             if proc.returncode != 0:
                 raise SystemExit(f"monitor run failed:\n{err.decode()[-2000:]}")
             lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
