@@ -303,3 +303,35 @@ def test_shortened_interval_brings_the_next_check_forward(tmp_path: Path, page_s
             gap = source.next_due_at.replace(tzinfo=None) - source.last_checked_at.replace(tzinfo=None)
             assert gap <= timedelta(hours=1, minutes=6)
     engine.dispose()
+
+
+def test_notifier_runs_the_service_and_tolerates_its_absence(monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    import types
+
+    from monitor.config import Config
+    from monitor.daemon import Notifier
+
+    notifier = Notifier(engine=None, config=Config())  # type: ignore[arg-type]
+    monkeypatch.setitem(sys.modules, "notifiers.service", None)  # as before the notifiers work is merged
+    with caplog.at_level(logging.WARNING, logger="monitor.daemon"):
+        notifier.run()
+        notifier.run()
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum(m.startswith("notifications are off: notifiers.service") for m in messages) == 1  # once, not every run
+
+    calls: list[str] = []
+    service = types.ModuleType("notifiers.service")
+    service.queue_due_digests = lambda engine, config: calls.append("digests") or 1  # type: ignore[attr-defined]
+
+    def deliver_due(engine: object, config: object) -> int:
+        calls.append("deliver")
+        raise RuntimeError("smtp down")  # a failing run is logged, never raised into the scheduler
+
+    service.deliver_due = deliver_due  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "notifiers.service", service)
+    import notifiers
+
+    monkeypatch.setattr(notifiers, "service", service, raising=False)
+    notifier.run()
+    assert calls == ["digests", "deliver"]
