@@ -335,3 +335,12 @@ def test_notifier_runs_the_service_and_tolerates_its_absence(monkeypatch: pytest
     monkeypatch.setattr(notifiers, "service", service, raising=False)
     notifier.run()
     assert calls == ["digests", "deliver"]
+
+
+def test_run_command_restores_signal_handlers(tmp_path: Path, page_server: PageServer, sqlite_url: str) -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    config = write_config(tmp_path, serve_sources(page_server, 1))
+    result = CliRunner().invoke(main, ["--config", str(config), "--database-url", sqlite_url, "run", "--once"])
+    assert result.exit_code == 0, result.output
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    assert page_server.count("/p0") == 1

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+from typing import Any
 
 import click
 
@@ -40,9 +42,9 @@ def run(app: AppContext, once: bool, worker_id: str | None, workers: int, dispat
     replicas may share one PostgreSQL database (each check is claimed with a lease); a SQLite
     database takes one daemon only. SIGTERM or SIGINT stops it cleanly with exit status 0.
     """
-    from monitor.daemon import DaemonOptions, default_worker_id, prepare, run_forever, run_once, single_replica_lock
+    from monitor.daemon import DaemonOptions, default_worker_id
     from monitor.logs import setup_logging
-    from storage.db import database_url, redact_url
+    from storage.db import database_url
 
     config = app.config
     setup_logging(log_format or config.monitor.log_format)  # type: ignore[arg-type]
@@ -51,16 +53,14 @@ def run(app: AppContext, once: bool, worker_id: str | None, workers: int, dispat
                             dispatch_seconds=dispatch_seconds, notify_seconds=notify_seconds,
                             grace_seconds=grace_seconds, lease_seconds=config.monitor.lease_seconds)
     log = logging.getLogger("monitor.daemon")
-    with single_replica_lock(url):
-        engine = app.engine
-        log.info("database %s", redact_url(url))
-        prepare(engine, config, url)
-        if once:
-            _checked, abandoned = run_once(engine, config, options)
-        else:
-            port = None if no_health else (config.monitor.health_port if health_port is None else health_port)
-            abandoned = run_forever(engine, config, options, health_host=config.monitor.health_host,
-                                    health_port=port)
+    # A stop request during start-up (migrations, source sync) exits 0 too; the run modes
+    # install their own handlers once the work starts.
+    previous = {sig: signal.signal(sig, _exit_now) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        abandoned = _run(app, url, options, once, no_health, health_port, log)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if abandoned:
         # Abandoned checks still hold threads blocked on the network; their transactions never
         # committed, so leaving now loses nothing and keeps the shutdown bound.
@@ -68,3 +68,24 @@ def run(app: AppContext, once: bool, worker_id: str | None, workers: int, dispat
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
+
+
+def _exit_now(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def _run(app: AppContext, url: str, options: Any, once: bool, no_health: bool, health_port: int | None,
+         log: logging.Logger) -> int:
+    """Take the single-replica lock when needed, prepare, run; returns abandoned checks."""
+    from monitor.daemon import prepare, run_forever, run_once, single_replica_lock
+    from storage.db import redact_url
+
+    config = app.config
+    with single_replica_lock(url):
+        engine = app.engine
+        log.info("database %s", redact_url(url))
+        prepare(engine, config, url)
+        if once:
+            return run_once(engine, config, options)[1]
+        port = None if no_health else (config.monitor.health_port if health_port is None else health_port)
+        return run_forever(engine, config, options, health_host=config.monitor.health_host, health_port=port)
