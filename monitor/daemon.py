@@ -35,7 +35,7 @@ from monitor.config import Config
 from monitor.errors import MonitorError
 from monitor.fetch import make_client
 from monitor.healthz import HealthServer, HealthState, health_report
-from monitor.leases import Claim, claim_due, jitter_seconds, release, release_all
+from monitor.leases import Claim, claim_due, jitter_seconds, release, release_all, renew
 from monitor.logs import log_check
 from storage.models import utcnow
 
@@ -143,8 +143,12 @@ class Dispatcher:
         """Check everything due now (and what falls due meanwhile); returns how many checks ran."""
         in_flight: dict[Future[CheckResult | None], Claim] = {}
         done, need_claim, deadline = 0, True, None
+        renewed = time.monotonic()
         while True:
             self.state.beat()
+            if in_flight and time.monotonic() - renewed > self.options.lease_seconds / 3:
+                self._renew(in_flight.values())
+                renewed = time.monotonic()
             if self.stopping.is_set():
                 deadline = deadline or time.monotonic() + self.options.grace_seconds
             elif need_claim and len(in_flight) < self.options.workers:
@@ -168,6 +172,13 @@ class Dispatcher:
                 break
         self.state.cycle_done(done)
         return done
+
+    def _renew(self, claims: Any) -> None:
+        """Keep leases of slow checks (politeness waits, retries) from expiring under them."""
+        try:
+            renew(self.engine, self.options.worker_id, [c.source_id for c in claims], self.options.lease_seconds)
+        except Exception:  # noqa: BLE001 - a missed renewal only risks one duplicate fetch
+            log.exception("renewing leases failed")
 
     def _check(self, claim: Claim) -> CheckResult | None:
         """One check of one claimed source; the lease is released whatever happens."""

@@ -91,6 +91,21 @@ def release(engine: Engine, claim: Claim, worker: str, *, next_due_at: datetime 
         return bool(result.rowcount)
 
 
+def renew(engine: Engine, worker: str, source_ids: Iterable[int], lease_seconds: float,
+          now: datetime | None = None) -> int:
+    """Extend our leases on sources still being checked; returns how many were still ours."""
+    ids = list(source_ids)
+    if not ids:
+        return 0
+    expires = (now or utcnow()) + timedelta(seconds=lease_seconds)
+    with Session(engine) as session:
+        result = session.exec(update(Source)  # type: ignore[call-overload]
+                              .where(col(Source.id).in_(ids), col(Source.lease_owner) == worker)
+                              .values(lease_expires_at=expires))
+        session.commit()
+        return int(result.rowcount or 0)
+
+
 def release_all(engine: Engine, owner: str | None = None) -> int:
     """Clear leases (all, or one owner's); for a single-replica start or a clean shutdown."""
     statement = update(Source).where(col(Source.lease_owner).is_not(None))

@@ -344,3 +344,32 @@ def test_run_command_restores_signal_handlers(tmp_path: Path, page_server: PageS
     assert result.exit_code == 0, result.output
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
     assert page_server.count("/p0") == 1
+
+
+def test_slow_check_keeps_its_lease(tmp_path: Path, page_server: PageServer, sqlite_url: str) -> None:
+    from monitor.config import load_config
+    from monitor.daemon import DaemonOptions, Dispatcher, prepare
+
+    config = load_config(write_config(tmp_path, serve_sources(page_server, 1, delay=2.0)))
+    engine = open_database(sqlite_url)
+    prepare(engine, config, sqlite_url)
+    dispatcher = Dispatcher(engine, config, DaemonOptions(worker_id="slow", lease_seconds=0.9))
+    import threading
+
+    from monitor.leases import claim_due
+
+    checked: list[int] = []
+    runner = threading.Thread(target=lambda: checked.append(dispatcher.run_cycle()))
+    try:
+        runner.start()
+        assert wait_for(lambda: page_server.count("/p0") == 1, 10)
+        time.sleep(1.0)  # past the first 0.9 s lease: only a renewal keeps the source ours
+        assert claim_due(engine, "intruder", 5, 10) == []
+        runner.join(10)
+    finally:
+        dispatcher.close()
+    assert checked == [1]
+    assert [r.result for r in attempts(engine)] == ["new"] and page_server.count("/p0") == 1
+    with Session(engine) as session:
+        assert session.exec(select(Source)).one().lease_owner is None
+    engine.dispose()

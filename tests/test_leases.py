@@ -85,3 +85,15 @@ def test_jitter_stays_within_its_fraction() -> None:
     assert all(0 <= v <= 360 for v in values)
     assert max(values) - min(values) > 200  # actually spread, not a constant
     assert jitter_seconds(3600, 0.0, rng) == 0.0
+
+
+def test_renew_extends_only_our_leases(engine: Engine) -> None:
+    from monitor.leases import renew
+
+    _sources(engine, 2)
+    mine = claim_due(engine, "a", 1, 5)
+    theirs = claim_due(engine, "b", 1, 5)
+    later = utcnow() + timedelta(seconds=4)
+    assert renew(engine, "a", [mine[0].source_id, theirs[0].source_id], 5, now=later) == 1
+    after_first_lease = utcnow() + timedelta(seconds=6)
+    assert [c.slug for c in claim_due(engine, "c", 5, 5, now=after_first_lease)] == [theirs[0].slug]
