@@ -5,7 +5,8 @@ the SQLite database size after 30 simulated days.
                                       [--change-rate 0.02] [--workers 8] [--runs 3]
 
 1. A loopback server serves N distinct policy pages (~40 provisions, ~7 KB each).
-2. `python -m monitor run --once` (a real subprocess, this worktree's code) checks all of them:
+2. `python -m monitor run --once` (a real subprocess, this worktree's code) checks all of them,
+   then, with every source made due again, once more (steady state: same bytes, no new version):
    wall time of the whole run and of the check cycle (from the first to the last check line),
    and the child's peak RSS (ru_maxrss from wait4 on that process). Repeated --runs times on fresh
    databases; medians printed.
@@ -23,11 +24,13 @@ import argparse
 import json
 import os
 import random
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -67,34 +70,42 @@ def policy_page(n: int, edit: int = 0) -> str:
     return "".join(parts)
 
 
-def one_cycle(n: int, workers: int) -> dict[str, float]:
-    """Run `monitor run --once` over n fresh sources; wall time, cycle time, peak RSS (MB)."""
+def _monitor_once(config: Path, workers: int) -> dict[str, float]:
+    """One `monitor run --once` process: wall time, cycle time, its peak RSS, check results."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("MONITOR_DATABASE_URL", None)
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run", "--once",
+                             "--workers", str(workers), "--log-format", "json"],
+                            cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"monitor run failed:\n{err.decode()[-2000:]}")
+    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
+    checks = [line for line in lines if line.get("result")]
+    first, last = datetime.fromisoformat(checks[0]["ts"]), datetime.fromisoformat(checks[-1]["ts"])
+    return {"wall_s": wall, "cycle_s": (last - first).total_seconds(), "peak_rss_mb": usage.ru_maxrss / 1024,
+            "checks": len(checks), "results": Counter(c["result"] for c in checks)}
+
+
+def one_cycle(n: int, workers: int) -> dict[str, dict[str, float]]:
+    """n fresh sources: a first cycle (every page new), then a steady one (every page the same)."""
     server = PageServer().start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             sources = [{"slug": f"bench/doc-{i}", "platform": "Bench", "document_type": "Terms of Service",
                         "url": server.set(f"/d{i}", policy_page(i)), "interval": "6h"} for i in range(n)]
             config = write_config(Path(tmp), sources)
-            env = dict(os.environ, PYTHONPATH=str(ROOT))
-            env.pop("MONITOR_DATABASE_URL", None)
-            started = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run", "--once",
-                                     "--workers", str(workers), "--log-format", "json"],
-                                    cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            assert proc.stderr is not None
-            err = proc.stderr.read()
-            _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            wall = time.perf_counter() - started
-            if proc.returncode != 0:
-                raise SystemExit(f"monitor run failed:\n{err.decode()[-2000:]}")
-            lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
-            checks = [line for line in lines if line.get("result")]
-            ok = sum(1 for line in checks if line["result"] == "new")
-            first = datetime.fromisoformat(checks[0]["ts"])
-            last = datetime.fromisoformat(checks[-1]["ts"])
-            return {"wall_s": wall, "cycle_s": (last - first).total_seconds(), "peak_rss_mb": usage.ru_maxrss / 1024,
-                    "checks": len(checks), "new": ok, "requests": len(server.requests)}
+            first = _monitor_once(config, workers)
+            with sqlite3.connect(Path(tmp) / "data" / "monitor.db") as db:  # everything falls due again
+                db.execute("UPDATE source SET next_due_at = NULL")
+            steady = _monitor_once(config, workers)
+            assert len(server.requests) == 2 * n, len(server.requests)
+            return {"first": first, "steady": steady}
     finally:
         server.stop()
 
@@ -167,12 +178,17 @@ def main() -> None:
 
     cycles = [one_cycle(args.sources, args.workers) for _ in range(args.runs)]
     for c in cycles:
-        assert c["checks"] == args.sources == c["requests"] == c["new"], c
-    print(f"one daemon cycle, {args.sources} sources, {args.workers} workers, {args.runs} run(s), SQLite:")
-    for key, unit in (("wall_s", "s (process start to exit)"), ("cycle_s", "s (first to last check)"),
-                      ("peak_rss_mb", "MB peak RSS (goal < 150)")):
-        values = [c[key] for c in cycles]
-        print(f"  median {statistics.median(values):8.2f} {unit}   runs: {', '.join(f'{v:.2f}' for v in values)}")
+        assert c["first"]["results"] == {"new": args.sources}, c
+        assert c["steady"]["results"] == {"unchanged": args.sources}, c
+    print(f"one daemon cycle (`monitor run --once`), {args.sources} sources, {args.workers} workers, "
+          f"{args.runs} run(s), SQLite; medians, then each run:")
+    for phase, label in (("first", "first cycle, every page new (normalize + store)"),
+                         ("steady", "steady cycle, every page unchanged")):
+        print(f"  {label}:")
+        for key, unit in (("wall_s", "s  process start to exit"), ("cycle_s", "s  first to last check"),
+                          ("peak_rss_mb", "MB peak RSS (goal < 150)")):
+            values = [c[phase][key] for c in cycles]
+            print(f"    {statistics.median(values):8.2f} {unit}   ({', '.join(f'{v:.2f}' for v in values)})")
     if not args.skip_simulation:
         sim = simulate_days(args.sources, args.days, args.interval_hours, args.change_rate)
         print(f"{args.days} simulated days, check every {args.interval_hours:g} h, {args.change_rate:.0%} of sources "
