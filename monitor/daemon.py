@@ -152,8 +152,7 @@ class Dispatcher:
             if self.stopping.is_set():
                 deadline = deadline or time.monotonic() + self.options.grace_seconds
             elif need_claim and len(in_flight) < self.options.workers:
-                claims = claim_due(self.engine, self.options.worker_id, self.options.workers - len(in_flight),
-                                   self.options.lease_seconds, slugs=self.sources)
+                claims = self._claim(self.options.workers - len(in_flight))
                 for claim in claims:
                     in_flight[self.pool.submit(self._check, claim)] = claim
                 need_claim = bool(claims)  # a short batch means nothing else is due now
@@ -172,6 +171,14 @@ class Dispatcher:
                 break
         self.state.cycle_done(done)
         return done
+
+    def _claim(self, limit: int) -> list[Claim]:
+        try:
+            return claim_due(self.engine, self.options.worker_id, limit, self.options.lease_seconds,
+                             slugs=self.sources)
+        except Exception:  # noqa: BLE001 - the database may be away; the next dispatch tries again
+            log.exception("claiming due sources failed; retrying on the next dispatch")
+            return []
 
     def _renew(self, claims: Any) -> None:
         """Keep leases of slow checks (politeness waits, retries) from expiring under them."""

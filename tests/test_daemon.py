@@ -373,3 +373,20 @@ def test_slow_check_keeps_its_lease(tmp_path: Path, page_server: PageServer, sql
     with Session(engine) as session:
         assert session.exec(select(Source)).one().lease_owner is None
     engine.dispose()
+
+
+def test_dispatch_survives_an_unreachable_database(tmp_path: Path, page_server: PageServer) -> None:
+    from sqlmodel import create_engine
+
+    from monitor.config import load_config
+    from monitor.daemon import DaemonOptions, Dispatcher
+
+    config = load_config(write_config(tmp_path, serve_sources(page_server, 1)))
+    gone = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'no.db'}")  # cannot even be opened
+    dispatcher = Dispatcher(gone, config, DaemonOptions(worker_id="w"))
+    try:
+        assert dispatcher.run_cycle() == 0  # logged, not raised: the scheduler keeps its job
+        assert dispatcher.state.last_cycle_at is not None
+    finally:
+        dispatcher.close()
+    assert page_server.count("/p0") == 0
