@@ -241,13 +241,6 @@ class Notifier:
             log.exception("notification run failed; it is retried on the next run")
 
 
-def _warn_about_lease(config: Config, options: DaemonOptions) -> None:
-    budget = config.fetch.total_timeout + config.fetch.connect_timeout
-    if options.lease_seconds < budget:
-        log.warning("lease_seconds (%g) is shorter than a fetch may take (%g s): a slow check may be "
-                    "taken over by another replica", options.lease_seconds, budget)
-
-
 def clamp_due_times(engine: Engine, config: Config, jitter: float = 0.1) -> int:
     """Bring next_due_at forward when a source's interval was shortened in the config."""
     from sqlmodel import Session, col, select
@@ -284,7 +277,6 @@ def prepare(engine: Engine, config: Config, url: str) -> None:
 def run_once(engine: Engine, config: Config, options: DaemonOptions) -> tuple[int, int]:
     """Check every due source, run notifications once, and return (checks, abandoned)."""
     dispatcher = Dispatcher(engine, config, options)
-    _warn_about_lease(config, options)
 
     def stop(signum: int, _frame: Any) -> None:  # here the loop runs in this thread: just ask it to stop
         log.info("signal %d: finishing in-flight checks", signum)
@@ -311,7 +303,6 @@ def run_forever(engine: Engine, config: Config, options: DaemonOptions, *, healt
     state = HealthState(stale_after=max(60.0, 5 * options.dispatch_seconds, options.grace_seconds))
     dispatcher = Dispatcher(engine, config, options, state)
     notifier = Notifier(engine, config)
-    _warn_about_lease(config, options)
     scheduler = BlockingScheduler(
         timezone=timezone.utc,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
