@@ -312,8 +312,11 @@ def test_notifier_runs_the_service_and_tolerates_its_absence(monkeypatch: pytest
     from monitor.config import Config
     from monitor.daemon import Notifier
 
+    import notifiers
+
     notifier = Notifier(engine=None, config=Config())  # type: ignore[arg-type]
     monkeypatch.setitem(sys.modules, "notifiers.service", None)  # as before the notifiers work is merged
+    monkeypatch.delattr(notifiers, "service", raising=False)
     with caplog.at_level(logging.WARNING, logger="monitor.daemon"):
         notifier.run()
         notifier.run()
@@ -330,8 +333,6 @@ def test_notifier_runs_the_service_and_tolerates_its_absence(monkeypatch: pytest
 
     service.deliver_due = deliver_due  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "notifiers.service", service)
-    import notifiers
-
     monkeypatch.setattr(notifiers, "service", service, raising=False)
     notifier.run()
     assert calls == ["digests", "deliver"]
