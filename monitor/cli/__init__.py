@@ -9,5 +9,6 @@ from monitor.cli.app import main
 from monitor.cli import check_cmd  # noqa: F401  (registers commands)
 from monitor.cli import import_cmd, query_cmds  # noqa: F401  (registers commands)
 from monitor.cli import notify_cmd  # noqa: F401  (registers commands)
+from monitor.cli import check_cmd, run_cmd  # noqa: F401  (registers commands)
 
 __all__ = ["main"]
