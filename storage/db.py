@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import create_engine
@@ -15,6 +15,7 @@ from sqlmodel import create_engine
 from monitor.errors import StorageError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK = 0x706F6C6D6F6E  # "polmon": one advisory lock id for schema migrations
 
 
 def normalize_url(url: str) -> str:
@@ -54,6 +55,9 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # replicas starting together must not run the same migration twice
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")
     except OperationalError as exc:
