@@ -13,7 +13,7 @@ from typing import Literal
 
 from sqlmodel import Session, col, func, select
 
-from monitor.config import ChannelConfig, Config, SourceConfig
+from monitor.config import Config, SourceConfig
 from storage.models import Delivery, FetchAttempt, Source
 from notifiers.match import channel_matches  # noqa: F401  (one definition, re-exported)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import click
 from sqlmodel import Session, col, select
@@ -61,15 +61,16 @@ def notify_test(app: AppContext, channel: str) -> None:
 def _parse_since(value: str | None) -> datetime | None:
     if value is None:
         return None
+    from monitor.when import parse_when
+
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--since '{value}' is not a date; write e.g. 2026-11-20 or 2026-11-20T08:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return parse_when(value, utcnow())
+    except ValueError as exc:
+        raise ConfigError(f"--since: {exc}") from None
 
 
 @main.command()
-@click.option("--since", "since_text", metavar="DATE", help="Start of the digest (ISO date or time, UTC when no zone). "
+@click.option("--since", "since_text", metavar="DATE", help="Start of the digest: ISO date or time (UTC when no zone), or 12h/7d/2w ago. "
               "Default: the end of the channel's last digest, else 24 hours ago.")
 @click.option("--channel", "channel_name", metavar="NAME", help="Only this channel (default: every channel).")
 @click.option("--send", is_flag=True, help="Send the digest now through the outbox instead of printing it.")
