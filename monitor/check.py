@@ -228,6 +228,19 @@ def _aware(moment: datetime | None) -> datetime | None:
     return as_utc(moment) if moment is not None else None
 
 
+RETRY_BASE_SECONDS = 300.0
+
+
+def retry_delay_seconds(interval_seconds: float, consecutive_failures: int) -> float:
+    """When to try a failing source again: 5 min doubling per failure, never later than its interval.
+
+    A daily source whose fetch failed (network blip, 503, a shrink to confirm) should not wait a
+    day; the doubling keeps a source that stays down from being hammered.
+    """
+    exponent = min(max(consecutive_failures, 1) - 1, 20)
+    return min(interval_seconds, RETRY_BASE_SECONDS * 2 ** exponent)
+
+
 def _update_source_state(source: Source, result: CheckResult, fetched: FetchResult,
                          checked_at: datetime, interval_seconds: float) -> None:
     source.last_checked_at = checked_at
@@ -235,6 +248,8 @@ def _update_source_state(source: Source, result: CheckResult, fetched: FetchResu
     if result.result in ("failed", "suspicious"):
         source.consecutive_failures += 1
         source.last_error = result.detail
+        source.next_due_at = checked_at + timedelta(
+            seconds=retry_delay_seconds(interval_seconds, source.consecutive_failures))
         return
     source.consecutive_failures = 0
     source.last_error = None

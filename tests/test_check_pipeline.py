@@ -118,3 +118,27 @@ def test_unknown_slug_is_a_clear_error(tmp_path: Path, sqlite_url: str) -> None:
     result = CliRunner().invoke(main, ["--config", str(config), "--database-url", sqlite_url, "check", "acme/nope"])
     assert result.exit_code == 2
     assert "unknown source acme/nope; configured: acme/terms" in result.output
+
+
+def test_retry_delay_doubles_and_never_exceeds_the_interval() -> None:
+    from monitor.check import retry_delay_seconds
+
+    day = 86400.0
+    assert [retry_delay_seconds(day, n) for n in (1, 2, 3)] == [300.0, 600.0, 1200.0]
+    assert retry_delay_seconds(day, 12) == day
+    assert retry_delay_seconds(60.0, 1) == 60.0
+
+
+def test_failed_check_is_due_again_soon(tmp_path: Path, sqlite_url: str) -> None:
+    from storage.models import Source
+
+    url = f"http://127.0.0.1:{_unused_port()}/terms"
+    config = write_config(tmp_path, [{"slug": "acme/terms", "platform": "Acme", "interval": "1d",
+                                      "document_type": "Terms of Service", "url": url}])
+    _run(config, sqlite_url)
+    engine = open_database(sqlite_url)
+    with Session(engine) as session:
+        source = session.exec(select(Source)).one()
+        wait = (source.next_due_at - source.last_checked_at).total_seconds()
+    assert wait == 300.0  # not a whole day
+    engine.dispose()
