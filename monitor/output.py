@@ -13,18 +13,18 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from monitor.when import as_utc
+from notifiers.escape import strip_controls
 from storage.queries import ChangeSetRecord, SourceRef, VersionRecord
 
 JSON_SCHEMA_VERSION = 1
 TEXT_CAP = 1500  # characters of one provision shown in text/Markdown
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Mid-line only: every md() result follows a prefix ("## ", "> ", "| "), so block starts need no escape.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
 
 
 def neutralize(text: str | None, cap: int | None = TEXT_CAP) -> str:
     """Page text made safe for a terminal: no control characters or bidi overrides, capped."""
-    text = _CONTROL.sub("", text or "")
+    text = strip_controls(text or "")
     if cap is not None and len(text) > cap:
         return f"{text[:cap]}… [{len(text) - cap} more characters; --format json has them all]"
     return text

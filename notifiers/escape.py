@@ -19,7 +19,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|<>~&])")
 _MARKDOWN_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])", re.M)
 # mrkdwn has no backslash escape: lookalikes stop *bold*, _italic_, ~strike~ and `code`.
 _SLACK_LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0/C1 controls (tab and newline kept) and bidi overrides/isolates, which can make page text
+# display as something it is not.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def cap(text: str, limit: int) -> str:
@@ -29,8 +31,13 @@ def cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
+def strip_controls(text: str) -> str:
+    """Page text without control characters or bidi overrides (tab and newline kept)."""
+    return _CONTROL.sub("", text)
+
+
 def _clean(text: str, limit: int | None) -> str:
-    text = _CONTROL.sub("", text)
+    text = strip_controls(text)
     return cap(text, limit) if limit is not None else text
 
 
